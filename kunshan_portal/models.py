@@ -1,0 +1,172 @@
+"""Models every app shares: the user, the application life-cycle and the notices."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin
+
+
+class Language(models.TextChoices):
+    ZH_HANS = "zh-hans", "简体中文"  # the default for every user
+    EN = "en", "English"
+
+
+class User(AbstractUser):
+    """A person who logs in: residents log in with their mobile number as username."""
+
+    phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
+    language = models.CharField(
+        _("preferred language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    def in_group(self, name: str) -> bool:
+        return self.groups.filter(name=name).exists()
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class LifecycleModel(FSMModelMixin, TimeStampedModel):
+    """What every application and case has: a state moved only by transitions, and a decision.
+
+    A concrete model overrides ``state`` with its own choices and default, and declares its
+    transitions with ``django_fsm.transition``; ``kunshan_portal.lifecycle.lifecycle_transition``
+    is the one way to fire them.
+    """
+
+    state = FSMField(_("state"), max_length=32, default="submitted", protected=True, db_index=True)
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    def lifecycle_recipient(self):
+        """The user told of every state change; None for no notice."""
+        return None
+
+    def lifecycle_title(self):
+        """What the applicant calls this thing (lazy, so a notice is written in their language)."""
+        return self._meta.verbose_name
+
+    def get_state_display_text(self) -> str:
+        field = self._meta.get_field("state")
+        return str(dict(field.flatchoices).get(self.state, self.state))
+
+
+class StateTransition(models.Model):
+    """One step in the life of an application or case: who moved it, when, from where to where, why."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.BigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+    transition = models.CharField(_("action"), max_length=64)
+    from_state = models.CharField(_("from"), max_length=32)
+    to_state = models.CharField(_("to"), max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+    internal = models.BooleanField(_("internal note"), default=False)  # hidden from the applicant
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "at"], name="transition_subject_idx")]
+        verbose_name = _("state change")
+        verbose_name_plural = _("state changes")
+
+    def __str__(self) -> str:
+        return f"{self.from_state} → {self.to_state}"
+
+
+class Notice(models.Model):
+    """A message in a user's portal inbox, written in the user's language when it was created."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notice_unread_idx")]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class NoticeDelivery(models.Model):
+    """A notice on its way out by SMS or e-mail; a failed one is kept and can be retried."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")  # waiting for a worker (first try or a retry)
+        SENT = "sent", _("sent")  # the sender accepted it
+        FAILED = "failed", _("failed")  # every attempt failed; retry from the admin
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    address = models.CharField(_("address"), max_length=254)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "created_at"], name="delivery_state_idx")]
+        verbose_name = _("notice delivery")
+        verbose_name_plural = _("notice deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} #{self.pk}"
+
+
+class NoticeAttempt(models.Model):
+    """One try to hand a delivery to its sender."""
+
+    delivery = models.ForeignKey(NoticeDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    ok = models.BooleanField(_("succeeded"))
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class Dashboard(models.Model):
+    """No table: carries the permission to read the officials' dashboards."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [("view_dashboard", _("Can view the officials' dashboards"))]
+
+    def __str__(self) -> str:
+        return "dashboard"

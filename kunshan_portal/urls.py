@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from kunshan_portal import views
+from kunshan_portal.health import healthz
+
+admin.site.site_header = "新昆山人服务平台 · New Kunshan Residents Portal"
+admin.site.site_title = "新昆山人服务平台"
+
+api_v1 = [
+    # Each domain app adds its routes here.
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("notices/", views.notice_list, name="notice-list"),
+    path("notices/read/", views.notice_read, name="notice-read-all"),
+    path("notices/<int:pk>/read/", views.notice_read, name="notice-read"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("", views.home, name="home"),
+]

@@ -1,0 +1,36 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kunshan_portal.dashboard import dashboard_sections
+from kunshan_portal.models import Notice
+from kunshan_portal.notices import notice_mark_read
+
+
+def home(request):
+    return render(request, "kunshan_portal/home.html")
+
+
+@login_required
+def notice_list(request):
+    notices = Notice.objects.filter(recipient=request.user)
+    page = Paginator(notices, 20).get_page(request.GET.get("page"))
+    return render(request, "notices/list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notice_read(request, pk=None):
+    changed = notice_mark_read(recipient=request.user, notice_id=pk)
+    if pk is None:
+        messages.success(request, _("%(count)d notices marked as read.") % {"count": changed})
+    return redirect("notice-list")
+
+
+@login_required
+@permission_required("kunshan_portal.view_dashboard", raise_exception=True)
+def dashboard(request):
+    return render(request, "kunshan_portal/dashboard.html", {"sections": dashboard_sections()})

@@ -1,0 +1,107 @@
+"""Fixtures every test folder shares."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.utils import translation
+
+from kunshan_portal import roles
+from kunshan_portal.models import User
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _english_for_services():
+    """Services' messages are asserted in English; pages choose their language per request as users do."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a user in the given roles; caseworkers and lawyers get admin access like real staff."""
+
+    def make(username: str, *role_names: str, **fields) -> User:
+        fields.setdefault("is_staff", any(role in roles.STAFF_ROLES for role in role_names))
+        user = User.objects.create_user(username=username, password="Kunshan-2026!", **fields)
+        for role in role_names:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def resident_user(make_user):
+    return make_user("13800000001", roles.RESIDENT, phone="13800000001", email="a@example.com")
+
+
+@pytest.fixture
+def official_user(make_user):
+    return make_user("official", roles.OFFICIAL)
+
+
+def _require_services_or_skip(reason: str):
+    if settings.KUNSHAN_REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (KUNSHAN_REQUIRE_SERVICES is set, so this must not skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """A real Celery worker on Redis, in its own process, pointed at the test database."""
+    if not settings.CELERY_BROKER_URL:
+        _require_services_or_skip("no CELERY_BROKER_URL: the integration test needs Redis and a worker")
+    from kunshan_portal.celery import app
+
+    db = settings.DATABASES["default"]
+    host = f"{db['HOST']}:{db['PORT'] or 5432}"
+    queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{host}/{db['NAME']}",
+        "CELERY_DEFAULT_QUEUE": queue,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "kunshan_portal", "worker", "--pool=solo", "-Q", queue,
+         "--without-gossip", "--without-mingle", "--loglevel=WARNING", "-n", f"{queue}@%h"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if worker.poll() is not None:
+                pytest.fail(f"the Celery worker exited: {worker.stdout.read().decode(errors='replace')}")
+            if app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=1):
+                break
+        else:
+            pytest.fail("the Celery worker did not answer within 60 s")
+        previous = app.conf.task_default_queue, app.conf.task_always_eager
+        app.conf.task_default_queue, app.conf.task_always_eager = queue, False
+        yield worker
+        app.conf.task_default_queue, app.conf.task_always_eager = previous
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):
+    """Poll until predicate() is truthy (a worker in another process is doing the work)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")

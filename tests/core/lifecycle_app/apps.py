@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LifecycleAppConfig(AppConfig):
+    name = "tests.core.lifecycle_app"
+    label = "lifecycle_app"

@@ -1,0 +1,48 @@
+import pytest
+from django.urls import reverse
+
+
+def test_home_is_chinese_by_default_and_says_what_the_portal_offers(client, db):
+    page = client.get(reverse("home")).content.decode()
+    assert '<html lang="zh-Hans">' in page
+    assert "新昆山人服务平台" in page and "法律援助" in page
+
+
+def test_english_on_request(client, db):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("home")).content.decode()
+    assert '<html lang="en">' in page and "Legal aid" in page
+
+
+def test_login_and_logout(client, resident_user):
+    response = client.post(reverse("login"), {"username": "13800000001", "password": "Kunshan-2026!"})
+    assert response.status_code == 302
+    assert client.get(reverse("notice-list")).status_code == 200
+    client.post(reverse("logout"))
+    assert client.get(reverse("notice-list")).status_code == 302
+
+
+def test_login_form_fields_are_labelled(client, db):
+    page = client.get(reverse("login")).content.decode()
+    assert '<label for="id_username">' in page and '<label for="id_password">' in page
+
+
+def test_repeated_failures_lock_the_account_out(client, resident_user, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "13800000001", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "13800000001", "password": "Kunshan-2026!"})
+    assert response.status_code == 429
+    assert "登录失败次数过多" in response.content.decode()
+
+
+def test_password_reset_sends_a_link(client, resident_user, mailoutbox):
+    response = client.post(reverse("password_reset"), {"email": "a@example.com"})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1 and "/accounts/reset/" in mailoutbox[0].body
+
+
+@pytest.mark.parametrize("path", ["/static/css/portal.css"])
+def test_assets_are_served_by_us(client, path):
+    from django.contrib.staticfiles import finders
+
+    assert finders.find(path.removeprefix("/static/"))
