@@ -4,7 +4,7 @@ WORKDIR /app
 COPY pyproject.toml ./
 RUN pip install --no-cache-dir . && useradd --create-home portal
 COPY . .
-RUN python manage.py compile_translations && DJANGO_SECRET_KEY=build KUNSHAN_ENV=production \
+RUN python manage.py compile_translations && DJANGO_SECRET_KEY=build KUNSHAN_ID_KEYS=build KUNSHAN_ID_HASH_KEY=build KUNSHAN_ENV=production \
     DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput
 USER portal
 EXPOSE 8000

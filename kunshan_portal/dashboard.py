@@ -1,15 +1,8 @@
-"""The officials' dashboard: it composes each app's selectors and owns no domain query.
+"""The officials' dashboard: it composes each app's selectors (registered in kunshan_portal.registry)."""
 
-An app adds a section by listing a function in DASHBOARD_SECTIONS; the function returns
-``(title, [(label, value), ...])``.
-"""
-
-from django.utils.module_loading import import_string
-
-DASHBOARD_SECTIONS: list[str] = [
-    "kunshan_portal.selectors.portal_stats",
-]
+from kunshan_portal.registry import DASHBOARD_SECTIONS
+from kunshan_portal.selectors import portal_stats
 
 
 def dashboard_sections() -> list[tuple[str, list[tuple[str, object]]]]:
-    return [import_string(path)() for path in DASHBOARD_SECTIONS]
+    return [portal_stats(), *(section() for section in DASHBOARD_SECTIONS)]

@@ -31,9 +31,13 @@ def lifecycle_transition(
     internal: bool = False,
     decision: bool = False,
     notify: bool = True,
+    extra_fields: tuple[str, ...] = (),
     **kwargs,
 ) -> LifecycleModel:
-    """Fire one transition if the state allows it and the actor may; record who, when and why."""
+    """Fire one transition if the state allows it and the actor may; record who, when and why.
+
+    ``kwargs`` go to the transition method; ``extra_fields`` names the fields it sets besides the state.
+    """
     model = type(obj)
     locked = model.objects.select_for_update().get(pk=obj.pk)
     method = getattr(locked, transition, None)
@@ -54,7 +58,7 @@ def lifecycle_transition(
             locked.decided_at = timezone.now()
             locked.decision_note = note
             update_fields += ["decided_at", "decision_note"]
-        locked.save(update_fields=update_fields + list(getattr(locked, "_lifecycle_dirty", ())))
+        locked.save(update_fields=update_fields + list(extra_fields))
     StateTransition.objects.create(
         content_type=ContentType.objects.get_for_model(model),
         object_id=locked.pk,

@@ -244,3 +244,9 @@ LOGGING = {
 # Tests that need Redis and a worker fail instead of skipping when this is set (CI sets it).
 KUNSHAN_REQUIRE_SERVICES = env_bool("KUNSHAN_REQUIRE_SERVICES", False)
 ADMIN_URL = os.environ.get("KUNSHAN_ADMIN_URL", "admin/")
+
+# Identity numbers: Fernet keys (first encrypts, all decrypt) and the secret of the look-up hash.
+KUNSHAN_ID_KEYS = env_list("KUNSHAN_ID_KEYS")
+KUNSHAN_ID_HASH_KEY = os.environ.get("KUNSHAN_ID_HASH_KEY", "")
+if PRODUCTION and not (KUNSHAN_ID_KEYS and KUNSHAN_ID_HASH_KEY):
+    raise ImproperlyConfigured("KUNSHAN_ID_KEYS and KUNSHAN_ID_HASH_KEY must be set in production.")

@@ -68,6 +68,12 @@ def test_production_hardening():
 
 
 @pytest.mark.parametrize("url", ["sqlite:///db.sqlite3", "mysql://u:p@h/db"])
+def test_production_requires_the_identity_number_keys():
+    result = resolve(KUNSHAN_ENV="production", DJANGO_SECRET_KEY="x" * 60, DATABASE_URL="postgres://u:p@db/portal")
+    assert result.returncode != 0
+    assert "KUNSHAN_ID_KEYS and KUNSHAN_ID_HASH_KEY must be set in production" in result.stderr
+
+
 def test_only_postgresql_is_accepted(url):
     result = resolve(DATABASE_URL=url)
     assert result.returncode != 0
