@@ -50,7 +50,9 @@ def decrypt(token: str) -> str:
     try:
         return _fernet(_keys()).decrypt(token.encode()).decode()
     except InvalidToken as exc:
-        raise ImproperlyConfigured("An identity number cannot be decrypted with the configured keys.") from exc
+        raise ImproperlyConfigured(
+            "An identity number cannot be decrypted with the configured keys."
+        ) from exc
 
 
 def reencrypt(token: str) -> str:

@@ -26,26 +26,38 @@ def embedded_database(base_dir: Path) -> dict:
             "The embedded PostgreSQL needs the 'pgserver' package (Python 3.11 or 3.12). "
             "Install it, or set DATABASE_URL to a PostgreSQL server."
         ) from exc
-    import psycopg2
 
     pgdata = base_dir / ".data" / "pg"
     pgdata.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode=None)
-    socket_dir = str(pgdata)
-    conn = psycopg2.connect(dbname="postgres", user="postgres", host=socket_dir)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [EMBEDDED_DB_NAME])
-            if cur.fetchone() is None:
-                cur.execute(f'CREATE DATABASE "{EMBEDDED_DB_NAME}"')
-    finally:
-        conn.close()
     del server  # cleanup_mode=None: the server keeps running for the next process
-    return {
+    database = {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": EMBEDDED_DB_NAME,
         "USER": "postgres",
-        "HOST": socket_dir,
+        "HOST": str(pgdata),
         "PORT": "",
     }
+    ensure_database(database)
+    return database
+
+
+def ensure_database(database: dict) -> None:
+    """Create the settings' database on its server if it does not exist yet."""
+    import psycopg2
+
+    conn = psycopg2.connect(
+        dbname="postgres",
+        user=database.get("USER") or "postgres",
+        password=database.get("PASSWORD") or None,
+        host=database.get("HOST") or None,
+        port=database.get("PORT") or None,
+    )
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database["NAME"]])
+            if cur.fetchone() is None:
+                cur.execute(f'CREATE DATABASE "{database["NAME"]}"')
+    finally:
+        conn.close()

@@ -111,6 +111,12 @@ else:
     DATABASES = {"default": embedded_database(BASE_DIR)}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("The portal runs on PostgreSQL only; DATABASE_URL must be postgres://.")
+if env_bool("KUNSHAN_BENCH", False):
+    # Benchmarks build their own data in a database of their own, never the portal's.
+    from kunshan_portal.embedded_db import ensure_database
+
+    DATABASES["default"]["NAME"] = f"{DATABASES['default']['NAME']}_bench"
+    ensure_database(DATABASES["default"])
 if os.environ.get("KUNSHAN_TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["KUNSHAN_TEST_DB_NAME"]}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False

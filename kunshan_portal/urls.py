@@ -10,9 +10,9 @@ from kunshan_portal.health import healthz
 admin.site.site_header = "新昆山人服务平台 · New Kunshan Residents Portal"
 admin.site.site_title = "新昆山人服务平台"
 
-api_v1 = [
-    # Each domain app adds its routes here.
-]
+DOMAIN_APPS = ("residents", "employment", "insurance", "housing", "education", "legal_aid")
+
+api_v1 = [path(f"{app.replace('_', '-')}/", include(f"{app}.api_urls")) for app in DOMAIN_APPS]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -27,5 +27,6 @@ urlpatterns = [
     path("notices/read/", views.notice_read, name="notice-read-all"),
     path("notices/<int:pk>/read/", views.notice_read, name="notice-read"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    *[path(f"{app.replace('_', '-')}/", include(f"{app}.urls")) for app in DOMAIN_APPS],
     path("", views.home, name="home"),
 ]
