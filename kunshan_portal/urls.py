@@ -2,9 +2,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from kunshan_portal import views
+from kunshan_portal import mfa_views, views
 from kunshan_portal.health import healthz
 
 admin.site.site_header = "新昆山人服务平台 · New Kunshan Residents Portal"
@@ -20,8 +20,11 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path(settings.ADMIN_URL, admin.site.urls),
+    path("accounts/mfa/setup/", mfa_views.mfa_setup, name="mfa-setup"),
+    path("accounts/mfa/verify/", mfa_views.mfa_verify_view, name="mfa-verify"),
+    path("accounts/mfa/disable/", mfa_views.mfa_disable_view, name="mfa-disable"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("notices/", views.notice_list, name="notice-list"),
     path("notices/read/", views.notice_read, name="notice-read-all"),

@@ -59,21 +59,28 @@ def test_production_requires_a_secret_key():
 
 def test_production_hardening():
     result = resolve(
-        KUNSHAN_ENV="production", DJANGO_SECRET_KEY="x" * 60, DATABASE_URL="postgres://u:p@db/portal"
+        KUNSHAN_ENV="production",
+        DJANGO_SECRET_KEY="x" * 60,
+        DATABASE_URL="postgres://u:p@db/portal",
+        KUNSHAN_ID_KEYS="k",
+        KUNSHAN_ID_HASH_KEY="h",
     )
+    assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
     assert values["debug"] is False
     assert values["hsts"] >= 31536000
     assert values["secure_cookie"] is True
 
 
-@pytest.mark.parametrize("url", ["sqlite:///db.sqlite3", "mysql://u:p@h/db"])
 def test_production_requires_the_identity_number_keys():
-    result = resolve(KUNSHAN_ENV="production", DJANGO_SECRET_KEY="x" * 60, DATABASE_URL="postgres://u:p@db/portal")
+    result = resolve(
+        KUNSHAN_ENV="production", DJANGO_SECRET_KEY="x" * 60, DATABASE_URL="postgres://u:p@db/portal"
+    )
     assert result.returncode != 0
     assert "KUNSHAN_ID_KEYS and KUNSHAN_ID_HASH_KEY must be set in production" in result.stderr
 
 
+@pytest.mark.parametrize("url", ["sqlite:///db.sqlite3", "mysql://u:p@h/db"])
 def test_only_postgresql_is_accepted(url):
     result = resolve(DATABASE_URL=url)
     assert result.returncode != 0
