@@ -1,6 +1,8 @@
 """Fixtures every test folder shares."""
 
+import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -105,3 +107,49 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+# --- Personal data must never reach the logs ---------------------------------------------------
+# Every log record written during the suite is checked at the end: an identity number or a full
+# mobile number in any of them fails the run (the SMS sender, for one, logs numbers masked).
+PERSONAL_DATA = {
+    "identity number": re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])"),
+    "mobile number": re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"),
+}
+
+
+class _LogGuard(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.leaks: list[str] = []
+
+    def emit(self, record):
+        try:
+            text = record.getMessage()
+        except Exception:
+            text = str(record.msg)
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f" {record.exc_info[1]}"
+        for kind, pattern in PERSONAL_DATA.items():
+            if pattern.search(text):
+                self.leaks.append(
+                    f"{kind} in a log record of {record.name}: {pattern.sub('<…>', text)[:200]}"
+                )
+
+
+_log_guard = _LogGuard()
+
+
+def pytest_sessionstart(session):
+    logging.getLogger().addHandler(_log_guard)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    logging.getLogger().removeHandler(_log_guard)
+    if _log_guard.leaks:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.section("personal data in logs", sep="=", red=True)
+            for leak in sorted(set(_log_guard.leaks))[:50]:
+                reporter.write_line(leak)
+        session.exitstatus = 1
