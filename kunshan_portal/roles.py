@@ -20,7 +20,21 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     RESIDENT: (),
     EMPLOYER: (),
     OFFICIAL: ("kunshan_portal.view_dashboard",),
-    LAWYER: ("legal_aid.view_*", "legal_aid.change_case", "legal_aid.add_*event*"),
+    # A lawyer or mediator works the cases assigned to them (the admin scopes the rows): moves them through
+    # their proceedings, records hearings, time limits and documents; no stations, staff or tables.
+    LAWYER: (
+        "legal_aid.view_case",
+        "legal_aid.change_case",
+        "legal_aid.conduct_case",
+        "legal_aid.view_casedocument",
+        "legal_aid.add_casedocument",
+        "legal_aid.view_hearing",
+        "legal_aid.add_hearing",
+        "legal_aid.change_hearing",
+        "legal_aid.view_timelimit",
+        "legal_aid.add_timelimit",
+        "legal_aid.change_timelimit",
+    ),
     CASEWORKER_GROUPS["residents"]: ("residents.*",),
     CASEWORKER_GROUPS["employment"]: ("employment.*", "residents.view_employer", "residents.view_resident"),
     CASEWORKER_GROUPS["housing"]: ("housing.*", "residents.view_resident", "residents.view_employer"),

@@ -1,13 +1,25 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from kunshan_portal.dashboard import dashboard_sections
 from kunshan_portal.models import Notice
 from kunshan_portal.notices import notice_mark_read
+from kunshan_portal.services import user_language_set
+
+
+def set_language(request):
+    """The header's language switch: remembered in a cookie, and as the account's language for notices."""
+    response = django_set_language(request)
+    language = request.POST.get("language")
+    if request.method == "POST" and request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        user_language_set(user=request.user, language=language)
+    return response
 
 
 def home(request):

@@ -46,3 +46,21 @@ def test_assets_are_served_by_us(client, path):
     from django.contrib.staticfiles import finders
 
     assert finders.find(path.removeprefix("/static/"))
+
+
+@pytest.mark.parametrize(
+    ("accept", "lang"), [("", "zh-Hans"), ("fr-FR,fr;q=0.9", "zh-Hans"), ("en-US,en;q=0.9", "en")]
+)
+def test_chinese_unless_the_browser_asks_for_english(client, db, accept, lang):
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    assert f'<html lang="{lang}">' in page
+
+
+def test_an_account_in_english_sees_english_and_switching_is_remembered(client, make_user):
+    user = make_user("13800000007", language="en")
+    client.force_login(user)
+    assert '<html lang="en">' in client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="").content.decode()
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    user.refresh_from_db()
+    assert user.language == "zh-hans"
+    assert '<html lang="zh-Hans">' in client.get(reverse("home")).content.decode()
