@@ -29,6 +29,14 @@ test: install
 	$(BIN)/python manage.py compile_translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# End-to-end journeys: Playwright drives the system's Chromium (Debian package `chromium`; Playwright's own
+# browser download is not used); axe-core from npm checks accessibility. Screenshots: artifacts/e2e/.
+e2e: install
+	$(BIN)/python -m pip install --quiet ".[dev,e2e]"
+	npm ci --no-audit --no-fund --silent
+	$(BIN)/python manage.py compile_translations
+	$(BIN)/python -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
 demo: setup
 	$(BIN)/python manage.py seed_demo
 
