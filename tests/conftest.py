@@ -19,6 +19,18 @@ from kunshan_portal.models import User
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(items):
+    """A transactional test empties the database when it ends; with serialized rollback Django puts the
+    reference data (towns, skills, roles, rate tables …) back, so the tests after it find them."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+            {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+        )
+        if transactional and "django_db_serialized_rollback" not in item.fixturenames:
+            item.fixturenames.append("django_db_serialized_rollback")
+
+
 @pytest.fixture(autouse=True)
 def _english_for_services():
     """Services' messages are asserted in English; pages choose their language per request as users do."""
