@@ -6,6 +6,7 @@ place is a compound with a number of free fitting rooms or a single bed or unit.
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TypeAlias
 
 Agent: TypeAlias = Hashable
@@ -191,3 +192,144 @@ def top_trading_cycles(
                 del on_path[member]
                 serve(member, taken)
     return result
+
+
+# A round over real stock: places are pooled by compound and by how many people they sleep.
+
+Pool: TypeAlias = tuple[Hashable, int]
+# The pool of a compound with nothing free that fits: never has capacity, so it explains itself as full.
+NOTHING_FITS = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Applicant:
+    """An applicant of a round: their household and the compounds they may be offered, best first."""
+
+    key: Agent
+    household_size: int
+    compounds: tuple[Hashable, ...]
+
+
+@dataclass
+class RoundOutcome:
+    """The result of a round, explained on demand (explaining all 250,000 applicants up front is slow)."""
+
+    order: list[Agent]
+    preferences: Mapping[Agent, list[Pool]]
+    capacities: dict[Pool, int]
+    # Each applicant's pool `(compound, sleeps)`, or None.
+    pools: dict[Agent, Pool | None]
+    # The concrete place each placed applicant gets.
+    places: dict[Agent, Place]
+    # The serving position that took each filled pool's last place.
+    filled_at: dict[Pool, int]
+
+    @cached_property
+    def positions(self) -> dict[Agent, int]:
+        return {agent: position for position, agent in enumerate(self.order)}
+
+    def placement(self, agent: Agent) -> Placement:
+        """What `serial_dictatorship_explained` says of the agent: their pool, and every pool they ranked
+        higher with the position that filled it (None when it had nothing free)."""
+        pool = self.pools[agent]
+        full = []
+        for ranked in self.preferences.get(agent, ()):
+            if ranked == pool:
+                break
+            filled = self.filled_at.get(ranked) if self.capacities.get(ranked, 0) > 0 else None
+            full.append(FullChoice(place=ranked, filled_at=filled))
+        return Placement(position=self.positions[agent], place=pool, full_choices=tuple(full))
+
+
+def fitting_pools(household_size: int, compound: Hashable, free_sizes: Sequence[int]) -> list[Pool]:
+    """The pools of `compound` that fit a household, best fit first.
+
+    One person gets a bed (a place that sleeps 1); a household of two or more gets a family unit that
+    sleeps at least that many, the smallest first. With nothing fitting free, the compound's empty pool.
+    """
+    if household_size <= 1:
+        sizes = [1] if 1 in free_sizes else []
+    else:
+        sizes = sorted(size for size in free_sizes if size >= household_size)
+    return [(compound, size) for size in sizes] or [(compound, NOTHING_FITS)]
+
+
+class _Preferences(Mapping):
+    """Each applicant's ranked pools, built when asked for: once the free places are gone the serial
+    dictatorship asks no more, and explanations ask only for the applicants shown."""
+
+    def __init__(self, applicants: Sequence[Applicant], fits: dict[int, dict[Hashable, list[Pool]]]):
+        self._applicants = {applicant.key: applicant for applicant in applicants}
+        self._fits = fits
+
+    def __getitem__(self, agent: Agent) -> list[Pool]:
+        applicant = self._applicants[agent]
+        by_compound = self._fits[applicant.household_size]
+        return [pool for compound in applicant.compounds for pool in by_compound[compound]]
+
+    def __iter__(self):
+        return iter(self._applicants)
+
+    def __len__(self) -> int:
+        return len(self._applicants)
+
+
+def allocate_round(
+    applicants: Sequence[Applicant], free_places: Mapping[Pool, Sequence[Place]]
+) -> RoundOutcome:
+    """Serial dictatorship of `applicants` (already in serving order) over the free places by pool.
+
+    Each applicant gets a place of the first compound they ranked that still has a fitting free place
+    at their turn; within a pool places go out in the order given.
+    """
+    free_sizes: dict[Hashable, list[int]] = {}
+    for (compound, size), places in free_places.items():
+        if places:
+            free_sizes.setdefault(compound, []).append(size)
+    # Every household size's fitting pools in every compound, computed once.
+    fits: dict[int, dict[Hashable, list[Pool]]] = {}
+    compounds = {compound for applicant in applicants for compound in applicant.compounds} | free_sizes.keys()
+    for size in {applicant.household_size for applicant in applicants}:
+        fits[size] = {c: fitting_pools(size, c, free_sizes.get(c, ())) for c in compounds}
+    preferences = _Preferences(applicants, fits)
+    order = [applicant.key for applicant in applicants]
+    capacities = {pool: len(places) for pool, places in free_places.items()}
+    pools = serial_dictatorship(order, preferences, capacities)
+    handed_out = dict.fromkeys(capacities, 0)
+    places: dict[Agent, Place] = {}
+    filled_at: dict[Pool, int] = {}
+    for position, agent in enumerate(order):
+        pool = pools[agent]
+        if pool is not None:
+            taken = handed_out[pool]
+            places[agent] = free_places[pool][taken]
+            handed_out[pool] = taken + 1
+            if taken + 1 == capacities[pool]:
+                filled_at[pool] = position
+    return RoundOutcome(
+        order=order,
+        preferences=preferences,
+        capacities=capacities,
+        pools=pools,
+        places=places,
+        filled_at=filled_at,
+    )
+
+
+def full_compounds(placement: Placement) -> list[tuple[Hashable, int | None]]:
+    """The compounds ranked above the placement's, each with when it filled up for this household.
+
+    `filled_at` is the serving position that took the compound's last fitting place, or None when
+    nothing fitting was free in it this round.
+    """
+    filled: dict[Hashable, int | None] = {}
+    for full in placement.full_choices:
+        compound = full.place[0]
+        if placement.place is not None and compound == placement.place[0]:
+            continue  # a smaller unit of the compound the applicant got: not a compound ranked higher
+        known = filled.get(compound)
+        if full.filled_at is not None and (known is None or full.filled_at > known):
+            filled[compound] = full.filled_at
+        else:
+            filled.setdefault(compound, known)
+    return list(filled.items())

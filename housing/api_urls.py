@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from housing import api
+
+router = SimpleRouter()
+router.register("compounds", api.CompoundViewSet, basename="housing-compound")
+router.register("applications", api.ApplicationViewSet, basename="housing-application")
+router.register("offers", api.OfferViewSet, basename="housing-offer")
+router.register("tenancies", api.TenancyViewSet, basename="housing-tenancy")
+router.register("dormitories", api.DormitoryViewSet, basename="housing-dormitory")
+
+urlpatterns = router.urls

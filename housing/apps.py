@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class HousingConfig(AppConfig):
     name = "housing"
     verbose_name = _("Housing")
+
+    def ready(self):
+        from housing.selectors import housing_application_summaries, housing_dashboard
+        from kunshan_portal.registry import register_application_source, register_dashboard_section
+
+        register_application_source(housing_application_summaries)
+        register_dashboard_section(housing_dashboard)

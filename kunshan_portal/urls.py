@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path(settings.ADMIN_URL, admin.site.urls),
+    path("accounts/welcome/", views.after_login, name="after-login"),
     path("accounts/mfa/setup/", mfa_views.mfa_setup, name="mfa-setup"),
     path("accounts/mfa/verify/", mfa_views.mfa_verify_view, name="mfa-verify"),
     path("accounts/mfa/disable/", mfa_views.mfa_disable_view, name="mfa-disable"),

@@ -22,6 +22,19 @@ def set_language(request):
     return response
 
 
+@login_required
+def after_login(request):
+    """Where a log-in lands: residents on their page, staff in case work, officials on the dashboards."""
+    user = request.user
+    if getattr(user, "resident", None) is not None:
+        return redirect("residents:me")
+    if user.is_staff:
+        return redirect("admin:index")
+    if user.has_perm("kunshan_portal.view_dashboard"):
+        return redirect("dashboard")
+    return redirect("home")
+
+
 def home(request):
     return render(request, "kunshan_portal/home.html")
 

@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from residents import api
+
+router = SimpleRouter()
+router.register("me/family", api.FamilyMemberViewSet, basename="residents-family")
+
+urlpatterns = [
+    path("me/", api.MeView.as_view(), name="residents-me"),
+    path("token/", api.TokenView.as_view(), name="residents-token"),
+    *router.urls,
+]

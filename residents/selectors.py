@@ -1,10 +1,15 @@
 """Reads of the registry beyond a plain get."""
 
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kunshan_portal.crypto import lookup_hash
+from kunshan_portal.lifecycle import lifecycle_timeline
+from kunshan_portal.models import Notice
+from kunshan_portal.registry import applications_of
 from residents.idcard import IdNumberError, parse_id_number
-from residents.models import Employer, Resident
+from residents.models import Employer, FamilyMember, PersonalDataAccess, Resident, ResidentCertificate
 
 
 def resident_for_user(user) -> Resident | None:
@@ -37,3 +42,142 @@ def resident_list(*, town_id: int | None = None, state: str | None = None) -> Qu
     if state:
         residents = residents.filter(state=state)
     return residents
+
+
+def employer_by_uscc(code: str) -> Employer | None:
+    return Employer.objects.filter(uscc=code).first()
+
+
+def employers_named(name: str) -> QuerySet[Employer]:
+    """Employers whose registered name is exactly this (any case): a person may know only the name."""
+    return Employer.objects.filter(name__iexact=(name or "").strip())
+
+
+def resident_family(resident: Resident) -> QuerySet[FamilyMember]:
+    """The resident's own family members: every family page and API starts here, so nobody sees another's."""
+    return FamilyMember.objects.filter(resident=resident).order_by("relation", "birth_date", "pk")
+
+
+def resident_access_log(resident: Resident) -> QuerySet[PersonalDataAccess]:
+    """Which staff saw the resident's personal data and when, newest first."""
+    return PersonalDataAccess.objects.filter(resident=resident).select_related("staff").order_by("-at", "-pk")
+
+
+def staff_display_name(access: PersonalDataAccess) -> str:
+    """The name a resident reads in their access log: the staff member's name, or "a caseworker"."""
+    staff = access.staff
+    if staff is not None and staff.get_full_name().strip():
+        return staff.get_full_name().strip()
+    return str(_("a caseworker"))
+
+
+def resident_notices(resident: Resident) -> QuerySet[Notice]:
+    if resident.user_id is None:
+        return Notice.objects.none()
+    return Notice.objects.filter(recipient_id=resident.user_id).order_by("-created_at", "-id")
+
+
+def resident_certificates(resident: Resident) -> QuerySet[ResidentCertificate]:
+    return resident.certificates.select_related("certificate_type").order_by("certificate_type__code")
+
+
+def resident_personal_data(resident: Resident) -> dict:
+    """Everything the portal holds about a resident, for the resident's own download (full numbers)."""
+    resident = (
+        Resident.objects.select_related("town", "employer", "user")
+        .prefetch_related("skills")
+        .get(pk=resident.pk)
+    )
+    user = resident.user
+    return {
+        "exported_at": timezone.now(),
+        "profile": {
+            "name": resident.name,
+            "id_number": resident.id_number,
+            "birth_date": resident.birth_date,
+            "gender": resident.gender,
+            "home_region_code": resident.home_region_code,
+            "home_province": resident.home_province,
+            "phone": resident.phone,
+            "arrival_date": resident.arrival_date,
+            "town": {"code": resident.town.code, "name": str(resident.town)},
+            "address": resident.address,
+            "employer": (
+                {"name": resident.employer.name, "uscc": resident.employer.uscc}
+                if resident.employer
+                else None
+            ),
+            "education": resident.education,
+            "consent_at": resident.consent_at,
+            "created_at": resident.created_at,
+            "updated_at": resident.updated_at,
+        },
+        "registration": {
+            "state": resident.state,
+            "state_label": resident.get_state_display_text(),
+            "submitted_at": resident.submitted_at,
+            "decided_at": resident.decided_at,
+            "decision_note": resident.decision_note,
+            "card_number": resident.card_number,
+            "history": [
+                {"at": step.at, "from": step.from_state, "to": step.to_state, "note": step.note}
+                for step in lifecycle_timeline(obj=resident, include_internal=False)
+            ],
+        },
+        "account": (
+            {
+                "username": user.username,
+                "email": user.email,
+                "language": user.language,
+                "date_joined": user.date_joined,
+                "last_login": user.last_login,
+            }
+            if user
+            else None
+        ),
+        "skills": [{"code": skill.code, "name": str(skill)} for skill in resident.skills.all()],
+        "certificates": [
+            {
+                "code": held.certificate_type.code,
+                "name": str(held.certificate_type),
+                "level": held.certificate_type.level,
+                "obtained_on": held.obtained_on,
+                "source": held.source,
+            }
+            for held in resident_certificates(resident)
+        ],
+        "family": [
+            {
+                "relation": member.relation,
+                "name": member.name,
+                "id_number": member.id_number,
+                "birth_date": member.birth_date,
+                "gender": member.gender,
+            }
+            for member in resident_family(resident)
+        ],
+        "applications": [
+            {
+                "kind": str(app.kind),
+                "title": str(app.title),
+                "state": str(app.state),
+                "submitted_at": app.submitted_at,
+                "url": app.url,
+            }
+            for app in applications_of(resident)
+        ],
+        "notices": [
+            {
+                "subject": notice.subject,
+                "body": notice.body,
+                "link": notice.link,
+                "created_at": notice.created_at,
+                "read_at": notice.read_at,
+            }
+            for notice in resident_notices(resident)
+        ],
+        "access_log": [
+            {"staff": staff_display_name(access), "purpose": access.purpose, "at": access.at}
+            for access in resident_access_log(resident)
+        ],
+    }

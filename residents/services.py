@@ -199,6 +199,7 @@ def resident_update_profile(*, resident: Resident, actor: User, **changes) -> Re
         raise DomainError(_("Choose an education level."), field="education")
     skills, certificates = changes.pop("skills", None), changes.pop("certificates", None)
     language = changes.pop("language", None)
+    old_phone = resident.phone
     for name, value in changes.items():
         setattr(resident, name, value)
     if changes:
@@ -214,7 +215,17 @@ def resident_update_profile(*, resident: Resident, actor: User, **changes) -> Re
     if language and resident.user_id:
         User.objects.filter(pk=resident.user_id).update(language=language)
     if "phone" in changes and resident.user_id:
-        User.objects.filter(pk=resident.user_id).update(phone=changes["phone"])
+        account = User.objects.filter(pk=resident.user_id)
+        account.update(phone=changes["phone"])
+        if changes["phone"] != old_phone and account.filter(username=old_phone).exists():
+            # residents log in with their mobile number: the login follows the new number
+            try:
+                with transaction.atomic():
+                    account.update(username=changes["phone"])
+            except IntegrityError as exc:
+                raise DomainError(
+                    _("An account with this mobile number exists already."), field="phone"
+                ) from exc
     return resident
 
 
@@ -339,3 +350,409 @@ def employer_account_add(*, employer: Employer, user: User, actor: User | None) 
     """Let an account act for an employer (an HR officer); it joins the employer role."""
     employer.accounts.add(user)
     user.groups.add(Group.objects.get(name=roles.EMPLOYER))
+
+
+def resident_register_check(
+    *,
+    phone: str,
+    name: str,
+    id_number: str,
+    arrival_date: date,
+    town: Town,
+    address: str,
+    education: str,
+    employer: Employer | None = None,
+) -> dict:
+    """Check a registration by the rules resident_register applies, writing nothing (the confirmation step).
+
+    Returns what the registration would record, with the birth date, gender and home province that the
+    identity number carries; resident_register checks everything again, the database constraint last.
+    """
+    values = _resident_values(
+        id_number=id_number, name=name, phone=phone, arrival_date=arrival_date, town=town,
+        address=address, employer=employer, education=education,
+    )  # fmt: skip
+    if User.objects.filter(username=values["phone"]).exists():
+        raise DomainError(
+            _("An account with this mobile number exists already. Log in instead."), field="phone"
+        )
+    if Resident.objects.filter(id_number_hash=values["id_number_hash"]).exists():
+        raise DomainError(DUPLICATE_ID, field="id_number")
+    return values
+
+
+# --- Caseworkers' files: all-or-nothing imports, export log, the registry's upkeep -------------------
+
+RESIDENT_IMPORT_COLUMNS = (
+    "name", "id_number", "phone", "arrival_date", "town", "address", "education", "employer_uscc",
+)  # fmt: skip
+EMPLOYER_IMPORT_COLUMNS = (
+    "name", "uscc", "sector", "town", "foreign_funded", "contact_name", "contact_phone",
+)  # fmt: skip
+IMPORT_BATCH_SIZE = 2000
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
+YES = {"1", "yes", "y", "true", "t", "是", "x"}
+NO = {"", "0", "no", "n", "false", "f", "否"}
+
+
+class ImportRejected(DomainError):
+    """A file refused as a whole; ``errors`` maps each bad line (the header is line 1) to its messages."""
+
+    def __init__(self, errors: dict[int, dict[str, list[str]]]):
+        from django.utils.translation import ngettext
+
+        count = len(errors)
+        super().__init__(
+            ngettext(
+                "%(count)d line has errors; nothing was imported.",
+                "%(count)d lines have errors; nothing was imported.",
+                count,
+            )
+            % {"count": count}
+        )
+        self.errors = errors
+
+
+def _cell(value) -> str:
+    """A spreadsheet cell as text: numbers without a trailing .0, dates as YYYY-MM-DD, blanks as ''."""
+    from datetime import datetime
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _cell_date(value) -> date:
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _cell(value)
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise DomainError(_("Enter the date as YYYY-MM-DD."))
+
+
+def _cell_required(value, *, max_length: int, missing) -> str:
+    text = _cell(value)
+    if not text:
+        raise DomainError(missing)
+    if len(text) > max_length:
+        raise DomainError(_("At most %(n)d characters.") % {"n": max_length})
+    return text
+
+
+def _import_rows(rows, first_line: int, columns: tuple[str, ...]) -> list[tuple[int, dict]]:
+    """Number the rows as a spreadsheet shows them, drop blank ones, and check the header once."""
+    numbered = []
+    for offset, row in enumerate(rows):
+        cells = {str(key or "").strip().lower(): value for key, value in row.items()}
+        if any(_cell(value) for value in cells.values()):
+            numbered.append((first_line + offset, cells))
+    if not numbered:
+        raise DomainError(_("The file has no rows to import."))
+    missing = [column for column in columns if column not in numbered[0][1]]
+    if missing:
+        raise DomainError(
+            _("The file lacks these columns: %(missing)s. Expected: %(expected)s.")
+            % {"missing": ", ".join(missing), "expected": ", ".join(columns)}
+        )
+    return numbered
+
+
+class _RowCheck:
+    """Collects every error of one row by column, so that a row reports all its problems at once."""
+
+    def __init__(self):
+        self.errors: dict[str, list[str]] = {}
+
+    def __call__(self, column: str, check):
+        try:
+            return check()
+        except DomainError as exc:
+            self.errors.setdefault(column, []).append(str(exc.message))
+            return None
+
+
+def _existing(model, field: str, values: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(values), 5000):
+        chunk = values[start : start + 5000]
+        found.update(model.objects.filter(**{f"{field}__in": chunk}).values_list(field, flat=True))
+    return found
+
+
+def _town_by_code(towns: dict[str, int], value) -> int:
+    code = _cell(value).lower()
+    if code not in towns:
+        raise DomainError(
+            _("Unknown town code “%(code)s”: use one of %(codes)s.")
+            % {"code": code, "codes": ", ".join(sorted(towns))}
+        )
+    return towns[code]
+
+
+def _require_permission(actor: User | None, permission: str) -> None:
+    if actor is not None and not actor.has_perm(permission):
+        raise DomainError(_("You are not allowed to take this action."), code="forbidden")
+
+
+def _resident_import_row(cells: dict, towns: dict[str, int], employers: dict[str, int]):
+    check = _RowCheck()
+    values: dict = {}
+    values["name"] = check(
+        "name", lambda: _cell_required(cells["name"], max_length=60, missing=_("Enter the name."))
+    )
+
+    def identity():
+        raw = cells["id_number"]
+        if isinstance(raw, float):
+            raise DomainError(
+                _("The spreadsheet stored this identity number as a number and lost digits: "
+                  "format the column as text and type it again.")
+            )  # fmt: skip
+        ident = identity_fields(_cell(raw))
+        return ident.pop("_facts"), ident
+
+    facts_and_ident = check("id_number", identity)
+    facts = None
+    if facts_and_ident:
+        facts, ident = facts_and_ident
+        values.update(ident, home_region_code=facts.region_code, home_province_code=facts.province_code)
+    values["phone"] = check("phone", lambda: validate_mobile(_cell(cells["phone"])))
+    arrival = check("arrival_date", lambda: _cell_date(cells["arrival_date"]))
+    if arrival and facts:
+        check("arrival_date", lambda: _check_arrival(arrival, facts.birth_date))
+    values["arrival_date"] = arrival
+    values["town_id"] = check("town", lambda: _town_by_code(towns, cells["town"]))
+    values["address"] = check(
+        "address",
+        lambda: _cell_required(cells["address"], max_length=200, missing=_("Enter the current address.")),
+    )
+
+    def education():
+        level = _cell(cells["education"]).lower()
+        if level not in Education.values:
+            raise DomainError(
+                _("Unknown education level: use one of %(levels)s.") % {"levels": ", ".join(Education.values)}
+            )
+        return level
+
+    values["education"] = check("education", education)
+
+    def employer():
+        text = _cell(cells.get("employer_uscc"))
+        if not text:
+            return None
+        try:
+            code = validate_uscc(text)
+        except ValueError as exc:
+            raise DomainError(USCC_MESSAGES[str(exc)]) from exc
+        if code not in employers:
+            raise DomainError(_("No employer with this credit code is registered."))
+        return employers[code]
+
+    values["employer_id"] = check("employer_uscc", employer)
+    return values, check.errors
+
+
+@transaction.atomic
+def residents_import(*, rows, actor: User | None, first_line: int = 2) -> int:
+    """A caseworker's file of residents is imported whole or not at all: every bad line is reported."""
+    import pghistory
+
+    _require_permission(actor, "residents.add_resident")
+    numbered = _import_rows(rows, first_line, RESIDENT_IMPORT_COLUMNS)
+    towns = dict(Town.objects.values_list("code", "pk"))
+    usccs = set()
+    for _line, cells in numbered:
+        try:
+            usccs.add(validate_uscc(_cell(cells.get("employer_uscc"))))
+        except ValueError:
+            continue
+    employers = dict(Employer.objects.filter(uscc__in=usccs).values_list("uscc", "pk"))
+    errors: dict[int, dict[str, list[str]]] = {}
+    valid: list[tuple[int, dict]] = []
+    for line, cells in numbered:
+        values, row_errors = _resident_import_row(cells, towns, employers)
+        if row_errors:
+            errors[line] = row_errors
+        else:
+            valid.append((line, values))
+    # Duplicates: a later line repeating a number, and numbers the registry holds already.
+    first_seen: dict[str, int] = {}
+    registered = _existing(Resident, "id_number_hash", [values["id_number_hash"] for _l, values in valid])
+    for line, values in valid:
+        key = values["id_number_hash"]
+        if key in registered:
+            errors.setdefault(line, {}).setdefault("id_number", []).append(
+                str(_("This identity number is already registered."))
+            )
+        elif key in first_seen:
+            errors.setdefault(line, {}).setdefault("id_number", []).append(
+                str(_("The same identity number is on line %(line)d.") % {"line": first_seen[key]})
+            )
+        else:
+            first_seen[key] = line
+    if errors:
+        raise ImportRejected(dict(sorted(errors.items())))
+    residents = [Resident(**values) for _line, values in valid]
+    try:
+        with transaction.atomic(), pghistory.context(actor=actor.pk if actor else None, source="import"):
+            Resident.objects.bulk_create(residents, batch_size=IMPORT_BATCH_SIZE)
+    except IntegrityError as exc:
+        if "resident_unique_id_number" in str(exc):
+            raise DomainError(
+                _("One of these identity numbers was registered while the file was being imported: "
+                  "nothing was imported. Import the file again to see which line.")
+            ) from exc  # fmt: skip
+        raise
+    return len(residents)
+
+
+def _yes_no(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _cell(value).lower()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise DomainError(_("Write yes or no."))
+
+
+def _employer_import_row(cells: dict, towns: dict[str, int]):
+    check = _RowCheck()
+    values: dict = {}
+    values["name"] = check(
+        "name",
+        lambda: _cell_required(cells["name"], max_length=200, missing=_("Enter the company's name.")),
+    )
+
+    def credit_code():
+        try:
+            return validate_uscc(_cell(cells["uscc"]))
+        except ValueError as exc:
+            raise DomainError(USCC_MESSAGES[str(exc)]) from exc
+
+    values["uscc"] = check("uscc", credit_code)
+
+    def sector():
+        code = _cell(cells["sector"]).lower()
+        if code not in Sector.values:
+            raise DomainError(
+                _("Unknown sector: use one of %(sectors)s.") % {"sectors": ", ".join(Sector.values)}
+            )
+        return code
+
+    values["sector"] = check("sector", sector)
+    values["town_id"] = check("town", lambda: _town_by_code(towns, cells["town"]))
+    values["foreign_funded"] = check("foreign_funded", lambda: _yes_no(cells["foreign_funded"]))
+    for column, length in (("contact_name", 100), ("contact_phone", 20)):
+        text = _cell(cells.get(column))
+        if len(text) > length:
+            check.errors.setdefault(column, []).append(str(_("At most %(n)d characters.") % {"n": length}))
+        values[column] = text
+    return values, check.errors
+
+
+@transaction.atomic
+def employers_import(*, rows, actor: User | None, first_line: int = 2) -> int:
+    """A caseworker's file of employers is imported whole or not at all; invalid credit codes are refused."""
+    import pghistory
+
+    _require_permission(actor, "residents.add_employer")
+    numbered = _import_rows(rows, first_line, EMPLOYER_IMPORT_COLUMNS)
+    towns = dict(Town.objects.values_list("code", "pk"))
+    errors: dict[int, dict[str, list[str]]] = {}
+    valid: list[tuple[int, dict]] = []
+    for line, cells in numbered:
+        values, row_errors = _employer_import_row(cells, towns)
+        if row_errors:
+            errors[line] = row_errors
+        else:
+            valid.append((line, values))
+    first_seen: dict[str, int] = {}
+    registered = _existing(Employer, "uscc", [values["uscc"] for _l, values in valid])
+    for line, values in valid:
+        code = values["uscc"]
+        if code in registered:
+            errors.setdefault(line, {}).setdefault("uscc", []).append(
+                str(_("A company with this credit code is registered already."))
+            )
+        elif code in first_seen:
+            errors.setdefault(line, {}).setdefault("uscc", []).append(
+                str(_("The same credit code is on line %(line)d.") % {"line": first_seen[code]})
+            )
+        else:
+            first_seen[code] = line
+    if errors:
+        raise ImportRejected(dict(sorted(errors.items())))
+    employers = [Employer(**values) for _line, values in valid]
+    try:
+        with transaction.atomic(), pghistory.context(actor=actor.pk if actor else None, source="import"):
+            Employer.objects.bulk_create(employers, batch_size=IMPORT_BATCH_SIZE)
+    except IntegrityError as exc:
+        raise DomainError(
+            _("One of these credit codes was registered while the file was being imported: nothing was "
+              "imported. Import the file again to see which line.")
+        ) from exc  # fmt: skip
+    return len(employers)
+
+
+@transaction.atomic
+def personal_data_export_record(*, resident_ids, staff: User) -> int:
+    """Note in each exported resident's access log that a member of staff exported their full record."""
+    entries = [
+        PersonalDataAccess(resident_id=pk, staff=staff, purpose=PersonalDataAccess.Purpose.EXPORT)
+        for pk in resident_ids
+    ]
+    PersonalDataAccess.objects.bulk_create(entries, batch_size=5000)
+    return len(entries)
+
+
+EMPLOYER_FIELDS = ("name", "sector", "town", "foreign_funded", "contact_name", "contact_phone")
+
+
+@transaction.atomic
+def employer_update(*, employer: Employer, actor: User | None, **changes) -> Employer:
+    """A caseworker keeps an employer's details current; the credit code is its identity and stays."""
+    _require_permission(actor, "residents.change_employer")
+    unknown = set(changes) - set(EMPLOYER_FIELDS)
+    if unknown:
+        raise DomainError(
+            _("These details cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
+    employer = Employer.objects.select_for_update().get(pk=employer.pk)
+    if "name" in changes:
+        changes["name"] = (changes["name"] or "").strip()
+        if not changes["name"]:
+            raise DomainError(_("Enter the company's name."), field="name")
+    if "sector" in changes and changes["sector"] not in Sector.values:
+        raise DomainError(_("Choose a sector."), field="sector")
+    for name, value in changes.items():
+        setattr(employer, name, value)
+    if changes:
+        employer.save(update_fields=[*changes, "updated_at"])
+    return employer
+
+
+@transaction.atomic
+def employer_account_remove(*, employer: Employer, user: User, actor: User | None) -> None:
+    """An account stops acting for an employer; it leaves the employer role when it acts for none."""
+    employer.accounts.remove(user)
+    if not user.employers.exists():
+        user.groups.remove(Group.objects.get(name=roles.EMPLOYER))

@@ -16,7 +16,7 @@ def test_english_on_request(client, db):
 
 def test_login_and_logout(client, resident_user):
     response = client.post(reverse("login"), {"username": "13800000001", "password": "Kunshan-2026!"})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == reverse("after-login")
     assert client.get(reverse("notice-list")).status_code == 200
     client.post(reverse("logout"))
     assert client.get(reverse("notice-list")).status_code == 302
@@ -64,3 +64,20 @@ def test_an_account_in_english_sees_english_and_switching_is_remembered(client, 
     user.refresh_from_db()
     assert user.language == "zh-hans"
     assert '<html lang="zh-Hans">' in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [("caseworker_housing", "/admin/"), ("official", "/dashboard/"), ("employer", "/")],
+)
+def test_each_role_lands_where_its_work_is(client, make_user, role, landing):
+    client.force_login(make_user("someone", role))
+    assert client.get(reverse("after-login"))["Location"] == landing
+
+
+def test_a_resident_lands_on_their_page(client, db):
+    from tests.factories import make_resident
+
+    resident = make_resident()
+    client.force_login(resident.user)
+    assert client.get(reverse("after-login"))["Location"] == reverse("residents:me")

@@ -6,8 +6,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from housing.allocation import (
+    Applicant,
     FullChoice,
     Placement,
+    allocate_round,
+    fitting_pools,
+    full_compounds,
     serial_dictatorship,
     serial_dictatorship_explained,
     top_trading_cycles,
@@ -353,3 +357,98 @@ def test_top_trading_cycles_without_tenants_is_serial_dictatorship(instance):
     result = top_trading_cycles(order, preferences, {}, vacant)
 
     assert result == serial_dictatorship(order, preferences, dict.fromkeys(vacant, 1))
+
+
+# A round over real stock: pools of places by compound and size
+
+
+@pytest.mark.parametrize(
+    ("size", "free_sizes", "expected"),
+    [
+        (1, [1, 2, 4], [("c", 1)]),
+        (1, [2, 4], [("c", 0)]),
+        (2, [1, 4, 2, 3], [("c", 2), ("c", 3), ("c", 4)]),
+        (3, [1, 2], [("c", 0)]),
+    ],
+    ids=["a single person gets a bed", "no free bed", "smallest fitting unit first", "nothing big enough"],
+)
+def test_fitting_pools(size, free_sizes, expected):
+    assert fitting_pools(size, "c", free_sizes) == expected
+
+
+def test_a_round_gives_beds_to_single_people_and_the_smallest_fitting_unit_to_households():
+    # given compound x with two beds and units for 2 and 4, compound y with one bed
+    free = {
+        ("x", 1): ["x-bed-a", "x-bed-b"],
+        ("x", 2): ["x-unit-2"],
+        ("x", 4): ["x-unit-4"],
+        ("y", 1): ["y-bed"],
+    }
+    applicants = [
+        Applicant("single", 1, ("x",)),
+        Applicant("pair", 2, ("x",)),
+        Applicant("three", 3, ("x", "y")),
+        Applicant("pair2", 2, ("x", "y")),
+        Applicant("single2", 1, ("y", "x")),
+        Applicant("single3", 1, ("y", "x")),
+    ]
+
+    outcome = allocate_round(applicants, free)
+
+    assert outcome.places == {
+        "single": "x-bed-a",
+        "pair": "x-unit-2",
+        "three": "x-unit-4",
+        "single2": "y-bed",
+        "single3": "x-bed-b",
+    }
+    assert outcome.pools["pair2"] is None
+    assert full_compounds(outcome.placement("pair2")) == [("x", 2), ("y", None)]
+    assert full_compounds(outcome.placement("single3")) == [("y", 4)]
+    assert full_compounds(outcome.placement("pair")) == []
+
+
+@st.composite
+def round_instances(draw):
+    compounds = ["x", "y", "z"]
+    free, n = {}, 0
+    for compound in compounds:
+        for size in draw(st.lists(st.sampled_from([1, 2, 3, 4]), unique=True, max_size=3)):
+            count = draw(st.integers(0, 3))
+            free[(compound, size)] = [f"p{n + i}" for i in range(count)]
+            n += count
+    order = draw(st.permutations(range(draw(st.integers(0, 8)))))
+    applicants = [
+        Applicant(
+            agent, draw(st.integers(1, 4)), tuple(draw(st.lists(st.sampled_from(compounds), unique=True)))
+        )
+        for agent in order
+    ]
+    return applicants, free
+
+
+@settings(max_examples=200, deadline=None)
+@given(round_instances())
+def test_a_round_is_the_explained_serial_dictatorship_over_fitting_pools(instance):
+    applicants, free = instance
+
+    outcome = allocate_round(applicants, free)
+
+    order = [applicant.key for applicant in applicants]
+    explained = serial_dictatorship_explained(
+        order, {key: outcome.preferences[key] for key in order}, {pool: len(p) for pool, p in free.items()}
+    )
+    assert {agent: outcome.placement(agent) for agent in order} == explained
+    given = [place for places in free.values() for place in places]
+    assert len(set(outcome.places.values())) == len(outcome.places)
+    for applicant in applicants:
+        pool = outcome.pools[applicant.key]
+        if pool is None:
+            assert applicant.key not in outcome.places
+            continue
+        compound, sleeps = pool
+        assert compound in applicant.compounds
+        assert sleeps == 1 if applicant.household_size == 1 else sleeps >= applicant.household_size
+        assert outcome.places[applicant.key] in free[pool] and outcome.places[applicant.key] in given
+        ranked_above = applicant.compounds[: applicant.compounds.index(compound)]
+        assert [c for c, _ in full_compounds(outcome.placement(applicant.key))] == list(ranked_above)
