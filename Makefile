@@ -58,7 +58,7 @@ beat: install
 	$(BIN)/celery -A kunshan_portal beat --loglevel=INFO
 
 stop-db:
-	-$(BIN)/python -c "import pgserver; pgserver.get_server('.data/pg', cleanup_mode='stop').cleanup()"
+	@if [ -f .data/pg/postmaster.pid ]; then kill -INT $$(head -1 .data/pg/postmaster.pid) && echo "embedded PostgreSQL stopped"; fi
 
 clean: stop-db
 	rm -rf $(VENV) .data staticfiles
