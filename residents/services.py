@@ -5,6 +5,7 @@ from datetime import date
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -304,7 +305,15 @@ def family_member_remove(*, member: FamilyMember, actor: User) -> None:
     """A resident removes a family member recorded by mistake."""
     if actor.pk != member.resident.user_id and not actor.has_perm("residents.change_resident"):
         raise DomainError(_("You may change only your own family."), code="forbidden")
-    member.delete()
+    try:
+        with transaction.atomic():
+            member.delete()
+    except ProtectedError as exc:
+        raise DomainError(
+            _(
+                "This family member has school applications or enrolments and cannot be removed; ask a caseworker."
+            )
+        ) from exc
 
 
 def personal_data_access_record(*, resident: Resident, staff: User, purpose: str) -> None:
