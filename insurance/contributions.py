@@ -267,3 +267,149 @@ def default_rate_table(average_wage: Decimal = Decimal("8000")) -> RateTable:
         floor=_to_fen(average_wage * Decimal("0.60")),
         ceiling=_to_fen(average_wage * Decimal("3")),
     )
+
+
+def base_limits(
+    average_wage: Decimal, floor_ratio: Decimal, ceiling_ratio: Decimal
+) -> tuple[Decimal, Decimal]:
+    """The floor and the ceiling of the base: shares of the city's average monthly wage, to the fen."""
+    if average_wage < 0:
+        raise ValueError(f"The average wage cannot be negative (got {average_wage}).")
+    if not Decimal(0) <= floor_ratio <= ceiling_ratio:
+        raise ValueError(f"The floor ratio ({floor_ratio}) must lie between 0 and the ceiling ratio.")
+    return _to_fen(average_wage * floor_ratio), _to_fen(average_wage * ceiling_ratio)
+
+
+def check_bands(bands: tuple[AgeBand, ...]) -> tuple[AgeBand, ...]:
+    """The bands in age order; ValueError when they leave an age uncovered or overlap."""
+    return _check_bands(tuple(bands))
+
+
+def result_from_lines(
+    period_start: date, base: Decimal, lines: tuple[ContributionLine, ...]
+) -> ContributionResult:
+    """What has been charged for a period so far, as one result: the stored lines summed per scheme
+    (a regular line plus its adjustments), at the rates of the last line of each scheme."""
+    by_scheme: dict[str, ContributionLine] = {}
+    for line in lines:
+        old = by_scheme.get(line.scheme)
+        if old is None:
+            by_scheme[line.scheme] = line
+            continue
+        by_scheme[line.scheme] = ContributionLine(
+            scheme=line.scheme,
+            employer=old.employer + line.employer,
+            employee=old.employee + line.employee,
+            pool=old.pool + line.pool,
+            personal_account=old.personal_account + line.personal_account,
+            employer_rate=line.employer_rate,
+            employee_rate=line.employee_rate,
+        )
+    ordered = tuple(by_scheme[scheme] for scheme in SCHEMES if scheme in by_scheme)
+    return ContributionResult(
+        period_start=period_start,
+        base=base,
+        lines=ordered,
+        employer_total=sum((line.employer for line in ordered), ZERO),
+        employee_total=sum((line.employee for line in ordered), ZERO),
+    )
+
+
+def reversal_lines(previous: ContributionResult) -> tuple[ContributionLine, ...]:
+    """When nothing is due any more for a period (the cover ended before it), each scheme gets a line
+    taking back what was charged; schemes with nothing charged get none."""
+    return tuple(
+        ContributionLine(
+            scheme=line.scheme,
+            employer=-line.employer,
+            employee=-line.employee,
+            pool=-line.pool,
+            personal_account=-line.personal_account,
+            employer_rate=line.employer_rate,
+            employee_rate=line.employee_rate,
+        )
+        for line in previous.lines
+        if line.employer or line.employee or line.pool or line.personal_account
+    )
+
+
+# Periods are months, held as the date of their first day and written YYYY-MM.
+
+
+def parse_period(text: str) -> date:
+    """``"2026-10"`` → 1 October 2026; ValueError for anything else."""
+    text = (text or "").strip()
+    parts = text.split("-")
+    if len(parts) != 2 or len(parts[0]) != 4 or not (1 <= len(parts[1]) <= 2):
+        raise ValueError(f"A period is written YYYY-MM, not {text!r}.")
+    if not (parts[0].isdigit() and parts[1].isdigit()):
+        raise ValueError(f"A period is written YYYY-MM, not {text!r}.")
+    year, month = int(parts[0]), int(parts[1])
+    if not 1 <= month <= 12 or year < 1900:
+        raise ValueError(f"There is no month {text!r}.")
+    return date(year, month, 1)
+
+
+def format_period(period: date) -> str:
+    return f"{period.year:04d}-{period.month:02d}"
+
+
+def period_of(day: date) -> date:
+    """The period (month) a day falls in."""
+    return day.replace(day=1)
+
+
+def next_period(period: date) -> date:
+    return date(period.year + period.month // 12, period.month % 12 + 1, 1)
+
+
+def previous_period(period: date) -> date:
+    return date(period.year - (period.month == 1), (period.month - 2) % 12 + 1, 1)
+
+
+def period_last_day(period: date) -> date:
+    return date.fromordinal(next_period(period).toordinal() - 1)
+
+
+def covers(start_date: date, end_date: date | None, period: date) -> bool:
+    """An enrolment owes a month when it is in force on the month's last day: a change of employer in
+    the middle of a month leaves that month to the new employer, never to both or to neither."""
+    last_day = period_last_day(period)
+    return start_date <= last_day and (end_date is None or end_date >= last_day)
+
+
+def rate_table_to_dict(table: RateTable) -> dict:
+    """The table as plain JSON-ready data (amounts and rates as strings), to be kept with a run."""
+    return {
+        "schemes": [
+            {"scheme": r.scheme, "employer_rate": str(r.employer_rate), "employee_rate": str(r.employee_rate)}
+            for r in table.schemes
+        ],
+        "medical_bands": [
+            {"min_age": b.min_age, "max_age": b.max_age, "personal_share": str(b.personal_share)}
+            for b in table.medical_bands
+        ],
+        "floor": str(table.floor),
+        "ceiling": str(table.ceiling),
+    }
+
+
+def rate_table_from_dict(data: dict) -> RateTable:
+    return RateTable(
+        schemes=tuple(
+            SchemeRate(r["scheme"], Decimal(r["employer_rate"]), Decimal(r["employee_rate"]))
+            for r in data["schemes"]
+        ),
+        medical_bands=tuple(
+            AgeBand(b["min_age"], b["max_age"], Decimal(b["personal_share"])) for b in data["medical_bands"]
+        ),
+        floor=Decimal(data["floor"]),
+        ceiling=Decimal(data["ceiling"]),
+    )
+
+
+def contribution_key(*, wage: Decimal, birth_date: date, period_start: date, table: RateTable) -> tuple:
+    """The two facts a person's result depends on under one table: the base and the medical personal
+    share. Two people with the same key owe the same amounts, so a run may compute each key once."""
+    base = contribution_base(wage, table.floor, table.ceiling)
+    return base, _share_for_age(age_on(birth_date, period_start), table.medical_bands)
