@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from employment.api import ApplicationViewSet, JobViewSet
+
+router = SimpleRouter()
+router.register("jobs", JobViewSet, basename="employment-job")
+router.register("applications", ApplicationViewSet, basename="employment-application")
+
+urlpatterns = router.urls

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -33,6 +34,11 @@ def after_login(request):
     if user.has_perm("kunshan_portal.view_dashboard"):
         return redirect("dashboard")
     return redirect("home")
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico; ours is an SVG among the static files (its hashed name in production)."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 def home(request):

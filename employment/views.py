@@ -1,0 +1,371 @@
+"""The residents' job pages and the employers' area. Every write goes through a service."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from employment import selectors, services
+from employment.forms import (
+    ApplyForm,
+    InterviewForm,
+    JobForm,
+    JobSearchForm,
+    NoteForm,
+    PreferencesForm,
+    add_domain_error,
+)
+from employment.models import Application, Job, shift_labels
+from kunshan_portal.errors import DomainError
+from kunshan_portal.lifecycle import available_transitions, lifecycle_timeline
+from residents.access import employer_required, resident_required
+from residents.models import Town
+from residents.selectors import employer_for_user, resident_for_user
+
+PAGE_SIZE = 20
+
+
+def _page(request, items, size: int = PAGE_SIZE):
+    return Paginator(items, size).get_page(request.GET.get("page"))
+
+
+def _timeline(application: Application, *, include_internal: bool) -> list[dict]:
+    """The application's steps with the states' labels in the reader's language."""
+    labels = dict(Application.State.choices)
+    return [
+        {"at": step.at, "label": labels.get(step.to_state, step.to_state), "note": step.note}
+        for step in lifecycle_timeline(obj=application, include_internal=include_internal)
+    ]
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+# --- Residents ---------------------------------------------------------------------------------------
+
+
+def home(request):
+    """A resident's employment page; employers go to their area, everyone else to the job search."""
+    resident = resident_for_user(request.user)
+    if resident is None:
+        if employer_for_user(request.user) is not None:
+            return redirect("employment:employer-home")
+        return redirect("employment:job-list")
+    recommendations = selectors.job_recommendations(resident=resident)
+    applications = list(selectors.resident_applications(resident=resident)[:5])
+    profile = selectors.jobseeker_profile(resident)
+    return render(
+        request,
+        "employment/home.html",
+        {
+            "resident": resident,
+            "recommendations": recommendations,
+            "applied": selectors.applied_job_ids(resident=resident, jobs=[m.job for m in recommendations]),
+            "applications": applications,
+            "profile": profile,
+            "willing_towns": Town.objects.filter(pk__in=profile.willing_town_ids),
+            "shift_labels": shift_labels(profile.acceptable_shift_mask),
+        },
+    )
+
+
+def job_list(request):
+    """Open jobs for everyone, with filters and pages."""
+    form = JobSearchForm(request.GET or None)
+    jobs = selectors.job_search(**form.search_arguments()) if form.is_valid() else selectors.job_search()
+    return render(
+        request,
+        "employment/job_list.html",
+        {"form": form, "page": _page(request, jobs), "query": _query_without_page(request)},
+    )
+
+
+def job_detail(request, pk: int):
+    """An open job (or one of the employer's own); a resident sees how they match, and may apply."""
+    job = selectors.job_visible(user=request.user, pk=pk)
+    if job is None:
+        raise Http404
+    resident = resident_for_user(request.user)
+    context = {"job": job, "resident": resident}
+    if resident is not None:
+        context["explanation"] = selectors.job_match_for_resident(job=job, resident=resident)
+        context["application"] = selectors.active_application_for(job=job, resident=resident)
+        context["form"] = ApplyForm()
+    return render(request, "employment/job_detail.html", context)
+
+
+@resident_required
+@require_POST
+def job_apply(request, pk: int):
+    job = selectors.job_visible(user=request.user, pk=pk)
+    if job is None:
+        raise Http404
+    form = ApplyForm(request.POST)
+    if form.is_valid():
+        try:
+            application = services.application_submit(
+                job=job, resident=request.resident, actor=request.user, note=form.cleaned_data["note"]
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Your application was sent. You will be told of every step."))
+            return redirect(application.get_absolute_url())
+    context = {
+        "job": job,
+        "resident": request.resident,
+        "form": form,
+        "explanation": selectors.job_match_for_resident(job=job, resident=request.resident),
+        "application": selectors.active_application_for(job=job, resident=request.resident),
+    }
+    return render(request, "employment/job_detail.html", context, status=400)
+
+
+@resident_required
+def application_list(request):
+    applications = selectors.resident_applications(resident=request.resident)
+    return render(request, "employment/application_list.html", {"page": _page(request, applications)})
+
+
+@resident_required
+def application_detail(request, pk: int):
+    application = selectors.resident_application(resident=request.resident, pk=pk)
+    if application is None:
+        raise Http404
+    return render(
+        request,
+        "employment/application_detail.html",
+        {
+            "application": application,
+            "timeline": _timeline(application, include_internal=False),
+            "form": NoteForm(),
+        },
+    )
+
+
+@resident_required
+@require_POST
+def application_withdraw(request, pk: int):
+    application = selectors.resident_application(resident=request.resident, pk=pk)
+    if application is None:
+        raise Http404
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.application_withdraw(
+                application=application, actor=request.user, note=form.cleaned_data["note"]
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Your application was withdrawn."))
+    return redirect(application.get_absolute_url())
+
+
+@resident_required
+def preferences(request):
+    profile = selectors.jobseeker_profile(request.resident)
+    initial = {
+        "open_to_work": profile.open_to_work,
+        "acceptable_shifts": sorted(profile.acceptable_shifts),
+        "wage_floor": profile.wage_floor,
+        "willing_towns": Town.objects.filter(pk__in=profile.willing_town_ids),
+    }
+    form = PreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.jobseeker_preferences_update(
+                resident=request.resident, actor=request.user, **form.cleaned_data
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Your preferences were saved: your recommendations follow them."))
+            return redirect("employment:home")
+    return render(request, "employment/preferences.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# --- Employers ---------------------------------------------------------------------------------------
+
+
+def _employer_job(request, pk: int) -> Job:
+    job = selectors.employer_job(employer=request.employer, pk=pk)
+    if job is None:
+        raise Http404
+    return job
+
+
+@employer_required
+def employer_home(request):
+    """The company's profile and its job postings in every state."""
+    jobs = selectors.employer_jobs(employer=request.employer)
+    return render(
+        request,
+        "employment/employer_home.html",
+        {"employer": request.employer, "page": _page(request, jobs)},
+    )
+
+
+@employer_required
+def employer_job_create(request):
+    form = JobForm(
+        request.POST or None, initial={"sector": request.employer.sector, "town": request.employer.town}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.job_create(employer=request.employer, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The job posting was saved as a draft. Publish it when it is ready."))
+            return redirect("employment:employer-job", pk=job.pk)
+    return render(
+        request, "employment/employer_job_form.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@employer_required
+def employer_job_edit(request, pk: int):
+    job = _employer_job(request, pk)
+    form = JobForm(request.POST or None, initial=JobForm.initial_for(job))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.job_update(job=job, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The job posting was saved."))
+            return redirect("employment:employer-job", pk=job.pk)
+    return render(
+        request,
+        "employment/employer_job_form.html",
+        {"form": form, "job": job},
+        status=400 if form.errors else 200,
+    )
+
+
+@employer_required
+def employer_job(request, pk: int):
+    """The job with its applicants (and their fit) and the best candidates among the city's residents."""
+    job = _employer_job(request, pk)
+    page = _page(request, selectors.job_applications(job=job))
+    reference = selectors.Reference.load()
+    fits = selectors.applicant_explanations(job=job, applications=page.object_list, reference=reference)
+    applicants = [(application, fits[application.pk]) for application in page.object_list]
+    candidates = selectors.job_candidates(job=job, reference=reference) if job.state == Job.State.OPEN else []
+    return render(
+        request,
+        "employment/employer_job.html",
+        {
+            "job": job,
+            "page": page,
+            "applicants": applicants,
+            "candidates": candidates,
+            "actions": available_transitions(job, request.user),
+            "close_form": NoteForm(prefix="close"),
+        },
+    )
+
+
+JOB_ACTIONS = {
+    "publish": (services.job_publish, _("The job posting is open: residents can find it and apply.")),
+    "close": (services.job_close, _("The job posting is closed; its applicants were told.")),
+    "reopen": (services.job_reopen, _("The job posting is open again.")),
+}
+
+
+@employer_required
+@require_POST
+def employer_job_action(request, pk: int, action: str):
+    job = _employer_job(request, pk)
+    if action not in JOB_ACTIONS:
+        raise Http404
+    service, done = JOB_ACTIONS[action]
+    arguments = {"job": job, "actor": request.user}
+    if action == "close":
+        form = NoteForm(request.POST, prefix="close")
+        arguments["note"] = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        service(**arguments)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, str(done))
+    return redirect("employment:employer-job", pk=job.pk)
+
+
+def _employer_application(request, pk: int) -> Application:
+    application = selectors.employer_application(employer=request.employer, pk=pk)
+    if application is None:
+        raise Http404
+    return application
+
+
+def _application_context(request, application, **forms):
+    fit = selectors.applicant_explanations(job=application.job, applications=[application])[application.pk]
+    return {
+        "application": application,
+        "fit": fit,
+        "timeline": _timeline(application, include_internal=True),
+        "actions": available_transitions(application, request.user),
+        "interview_form": forms.get("interview_form")
+        or InterviewForm(prefix="interview", initial={"interview_place": application.interview_place}),
+        "note_form": forms.get("note_form") or NoteForm(prefix="decision"),
+    }
+
+
+@employer_required
+def employer_application(request, pk: int):
+    application = _employer_application(request, pk)
+    return render(request, "employment/employer_application.html", _application_context(request, application))
+
+
+APPLICATION_ACTIONS = {
+    "shortlist": (services.application_shortlist, _("The applicant was shortlisted and told.")),
+    "offer": (services.application_offer, _("The job was offered; the applicant was told.")),
+    "hire": (services.application_hire, _("The applicant is hired. Welcome them!")),
+    "reject": (
+        services.application_reject,
+        _("The applicant was told that the application was not successful."),
+    ),
+}
+
+
+@employer_required
+@require_POST
+def employer_application_action(request, pk: int, action: str):
+    application = _employer_application(request, pk)
+    if action == "invite":
+        form = InterviewForm(request.POST, prefix="interview")
+        if form.is_valid():
+            try:
+                services.application_invite(
+                    application=application, actor=request.user, interview_at=form.cleaned_data["interview_at"],
+                    place=form.cleaned_data["interview_place"], note=form.cleaned_data["note"],
+                )  # fmt: skip
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, _("The applicant was invited to the interview and told."))
+                return redirect("employment:employer-application", pk=application.pk)
+        context = _application_context(request, application, interview_form=form)
+        return render(request, "employment/employer_application.html", context, status=400)
+    if action not in APPLICATION_ACTIONS:
+        raise Http404
+    service, done = APPLICATION_ACTIONS[action]
+    form = NoteForm(request.POST, prefix="decision")
+    if form.is_valid():
+        try:
+            service(application=application, actor=request.user, note=form.cleaned_data["note"])
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, str(done))
+            return redirect("employment:employer-application", pk=application.pk)
+    context = _application_context(request, application, note_form=form)
+    return render(request, "employment/employer_application.html", context, status=400)

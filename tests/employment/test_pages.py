@@ -1,0 +1,394 @@
+"""The residents' job pages and the employers' area: wiring, scoping and permissions."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from employment.models import Application, Job, JobSeekerProfile, Occupation
+from employment.services import application_offer, application_shortlist
+from kunshan_portal.models import Notice, StateTransition
+from residents.models import Town
+from tests.employment.factories import make_application, make_hr, make_job, make_seeker, skills
+
+pytestmark = pytest.mark.django_db
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+@pytest.fixture
+def resident(client):
+    resident = make_seeker(skill_codes=["assembly", "quality-inspection"])
+    client.force_login(resident.user)
+    return resident
+
+
+@pytest.fixture
+def hr(client):
+    _employer, account = make_hr()
+    client.force_login(account)
+    return account
+
+
+# --- Residents ---------------------------------------------------------------------------------------
+
+
+def test_the_residents_page_shows_recommendations_with_their_explanation(
+    client, resident, django_assert_max_num_queries
+):
+    # given
+    for _ in range(25):
+        make_job()
+    make_job(title="Far away", town=Town.objects.get(code="jinxi"))
+
+    # when
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("employment:home"), **EN)
+
+    # then
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert len(response.context["recommendations"]) == 20
+    assert "Fit: 100 of 100" in page and "Far away" not in page
+
+
+@pytest.mark.parametrize(
+    ("who", "goes_to"),
+    [("anonymous", "employment:job-list"), ("employer", "employment:employer-home")],
+)
+def test_the_employment_page_sends_others_where_they_belong(client, who, goes_to):
+    if who == "employer":
+        client.force_login(make_hr()[1])
+
+    response = client.get(reverse("employment:home"))
+
+    assert response.status_code == 302 and response.url == reverse(goes_to)
+
+
+def test_the_job_search_filters_and_pages(client, django_assert_max_num_queries):
+    # given
+    bacheng = Town.objects.get(code="bacheng")
+    for number in range(23):
+        make_job(title=f"Picker {number}", town=bacheng, dormitory=True, shifts=["day"])
+    make_job(title="Night picker", town=bacheng, shifts=["night"])
+    make_job(title="Yushan packer")
+    make_job(title="Draft picker", town=bacheng, publish=False)
+
+    # when
+    query = {"town": bacheng.pk, "dormitory": "yes", "shifts": ["day"], "q": "pick"}
+    with django_assert_max_num_queries(8):
+        first = client.get(reverse("employment:job-list"), query, **EN)
+    second = client.get(reverse("employment:job-list"), {**query, "page": 2}, **EN)
+
+    # then
+    assert first.context["page"].paginator.count == 23
+    assert len(first.context["page"]) == 20 and len(second.context["page"]) == 3
+    assert "Night picker" not in first.content.decode() and "Draft picker" not in first.content.decode()
+    assert "page=2" in first.content.decode() and "dormitory=yes" in first.content.decode()
+
+
+def test_a_bad_filter_is_shown_and_the_other_filters_kept(client):
+    response = client.get(reverse("employment:job-list"), {"wage": "lots", "q": "welder"}, **EN)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["wage"]
+    assert 'value="welder"' in response.content.decode()
+
+
+def test_an_open_job_is_public_and_a_draft_is_not(client):
+    open_job, draft = make_job(), make_job(publish=False)
+
+    assert client.get(reverse("employment:job-detail", args=[open_job.pk])).status_code == 200
+    assert client.get(reverse("employment:job-detail", args=[draft.pk])).status_code == 404
+
+
+def test_the_job_page_explains_the_match_to_the_resident(client, resident):
+    job = make_job(essential_skills=skills("assembly", "forklift"))
+
+    page = client.get(reverse("employment:job-detail", args=[job.pk]), **EN).content.decode()
+
+    assert "How you match this job" in page
+    assert "forklift driving" in page and "Essential skills missing" in page
+    assert '<label for="id_note">' in page
+
+
+def test_a_resident_applies_from_the_job_page(client, resident):
+    job = make_job()
+
+    response = client.post(reverse("employment:job-apply", args=[job.pk]), {"note": "Available now"}, **EN)
+
+    application = Application.objects.get()
+    assert response.status_code == 302 and response.url == application.get_absolute_url()
+    assert (application.resident, application.note) == (resident, "Available now")
+
+
+def test_the_certificate_refusal_is_shown_on_the_page_with_the_note_kept(client, resident):
+    job = make_job(employer=make_hr(sector="construction")[0])
+
+    response = client.post(reverse("employment:job-apply", args=[job.pk]), {"note": "I built houses"}, **EN)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "construction safety certificate" in page and "I built houses" in page
+    assert not Application.objects.exists()
+
+
+def test_an_employer_cannot_apply(client, hr):
+    job = make_job()
+
+    response = client.post(reverse("employment:job-apply", args=[job.pk]), {"note": ""})
+
+    assert response.status_code == 403
+
+
+def test_a_resident_sees_and_withdraws_their_own_application(client, resident, django_assert_max_num_queries):
+    # given
+    application = make_application(resident=resident)
+    for _ in range(4):
+        make_application(resident=resident)
+
+    # when
+    with django_assert_max_num_queries(10):
+        listing = client.get(reverse("employment:application-list"), **EN)
+    detail = client.get(application.get_absolute_url(), **EN)
+    withdrawn = client.post(
+        reverse("employment:application-withdraw", args=[application.pk]), {"note": "Found work"}
+    )
+
+    # then
+    assert listing.status_code == 200 and len(listing.context["page"]) == 5
+    assert detail.status_code == 200 and "submitted" in detail.content.decode()
+    assert withdrawn.status_code == 302
+    application.refresh_from_db()
+    assert application.state == Application.State.WITHDRAWN
+
+
+def test_another_residents_application_answers_404(client, resident):
+    others = make_application()
+
+    assert client.get(others.get_absolute_url()).status_code == 404
+    assert client.post(reverse("employment:application-withdraw", args=[others.pk])).status_code == 404
+    others.refresh_from_db()
+    assert others.state == Application.State.SUBMITTED
+
+
+@pytest.mark.parametrize("name", ["employment:application-list", "employment:preferences"])
+def test_residents_pages_refuse_other_roles(client, hr, name):
+    assert client.get(reverse(name)).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "name", ["employment:application-list", "employment:preferences", "employment:employer-home"]
+)
+def test_pages_ask_anonymous_visitors_to_log_in(client, db, name):
+    response = client.get(reverse(name))
+
+    assert response.status_code == 302 and reverse("login") in response.url
+
+
+def test_preferences_are_saved_and_errors_keep_what_was_typed(client, resident):
+    bacheng = Town.objects.get(code="bacheng")
+    url = reverse("employment:preferences")
+    assert client.get(url).status_code == 200
+
+    bad = client.post(url, {"open_to_work": "on", "acceptable_shifts": ["day"], "wage_floor": "-5"}, **EN)
+    assert bad.status_code == 400 and bad.context["form"].errors["wage_floor"]
+    assert 'value="day" checked' in bad.content.decode() or "checked" in bad.content.decode()
+
+    good = client.post(
+        url, {"acceptable_shifts": ["day", "night"], "wage_floor": "5200", "willing_towns": [bacheng.pk]}
+    )
+    assert good.status_code == 302
+    profile = JobSeekerProfile.objects.get(resident=resident)
+    assert (profile.open_to_work, profile.acceptable_shifts, str(profile.wage_floor)) == (
+        False,
+        {"day", "night"},
+        "5200.00",
+    )
+    assert profile.willing_town_ids == [bacheng.pk]
+
+
+# --- Employers ---------------------------------------------------------------------------------------
+
+
+def test_the_employer_area_lists_the_companys_jobs_only(client, hr, django_assert_max_num_queries):
+    employer = hr.employers.get()
+    for _ in range(3):
+        make_job(employer=employer, account=hr)
+    make_job(title="Someone else's")
+
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("employment:employer-home"), **EN)
+
+    assert response.status_code == 200 and len(response.context["page"]) == 3
+    assert (
+        employer.uscc in response.content.decode() and "Someone else&#x27;s" not in response.content.decode()
+    )
+
+
+def test_an_employer_posts_a_job_and_an_error_keeps_the_form(client, hr):
+    url = reverse("employment:employer-job-create")
+    data = {
+        "title": "Forklift driver", "occupation": Occupation.objects.get(code="forklift-driver").pk,
+        "sector": "logistics", "wage_min": "6000", "wage_max": "5000", "town": Town.objects.get(code="lujia").pk,
+        "openings": "2", "shifts": ["day"], "essential_skills": [s.pk for s in skills("forklift")],
+    }  # fmt: skip
+    assert client.get(url).status_code == 200
+
+    bad = client.post(url, data, **EN)
+    assert bad.status_code == 400
+    assert (
+        "cannot be below the minimum" in bad.content.decode()
+        and 'value="Forklift driver"' in bad.content.decode()
+    )
+
+    good = client.post(url, {**data, "wage_max": "7000"})
+    job = Job.objects.get()
+    assert good.status_code == 302 and good.url == reverse("employment:employer-job", args=[job.pk])
+    assert (job.state, job.employer) == (Job.State.DRAFT, hr.employers.get())
+
+    client.post(reverse("employment:employer-job-action", args=[job.pk, "publish"]))
+    job.refresh_from_db()
+    assert job.state == Job.State.OPEN
+
+    edited = client.post(reverse("employment:employer-job-edit", args=[job.pk]), {**data, "wage_max": "7500"})
+    job.refresh_from_db()
+    assert edited.status_code == 302 and str(job.wage_max) == "7500.00"
+
+
+def test_the_employers_job_page_shows_applicants_with_their_fit_and_the_best_candidates(
+    client, hr, django_assert_max_num_queries
+):
+    # given
+    job = make_job(employer=hr.employers.get(), account=hr, essential_skills=skills("assembly"))
+    for _ in range(3):
+        make_application(job=job)
+    for _ in range(4):
+        make_seeker(skill_codes=["assembly"])
+
+    # when
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("employment:employer-job", args=[job.pk]), **EN)
+
+    # then
+    assert response.status_code == 200
+    assert len(response.context["applicants"]) == 3
+    assert len(response.context["candidates"]) == 7
+    assert "Fit: 80 of 100" in response.content.decode()
+
+
+def test_another_employers_job_and_application_answer_404(client, hr):
+    job = make_job()
+    application = make_application(job=job)
+
+    for url in (
+        reverse("employment:employer-job", args=[job.pk]),
+        reverse("employment:employer-job-edit", args=[job.pk]),
+        reverse("employment:employer-application", args=[application.pk]),
+    ):
+        assert client.get(url).status_code == 404
+    assert client.post(reverse("employment:employer-job-action", args=[job.pk, "close"])).status_code == 404
+    assert (
+        client.post(
+            reverse("employment:employer-application-action", args=[application.pk, "reject"])
+        ).status_code
+        == 404
+    )
+    job.refresh_from_db()
+    assert job.state == Job.State.OPEN
+
+
+def test_residents_cannot_enter_the_employer_area(client, resident):
+    job = make_job()
+    assert client.get(reverse("employment:employer-home")).status_code == 403
+    assert client.get(reverse("employment:employer-job", args=[job.pk])).status_code == 403
+
+
+def test_an_employer_moves_an_application_to_hire_through_the_pages(client, hr):
+    # given
+    job = make_job(employer=hr.employers.get(), account=hr)
+    application = make_application(job=job)
+    url = reverse("employment:employer-application", args=[application.pk])
+    act = lambda name, data=None: client.post(  # noqa: E731
+        reverse("employment:employer-application-action", args=[application.pk, name]), data or {}, **EN
+    )
+
+    # when / then
+    assert client.get(url, **EN).status_code == 200
+    assert act("shortlist").status_code == 302
+    past = act(
+        "invite", {"interview-interview_at": "2001-01-01T09:00", "interview-interview_place": "Gate 3"}
+    )
+    assert past.status_code == 400 and "must be in the future" in past.content.decode()
+    when = (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    assert (
+        act("invite", {"interview-interview_at": when, "interview-interview_place": "Gate 3"}).status_code
+        == 302
+    )
+    assert act("offer", {"decision-note": "From Monday"}).status_code == 302
+    assert StateTransition.objects.filter(
+        object_id=application.pk, to_state="offered", note="From Monday"
+    ).exists()
+    assert act("hire").status_code == 302
+    application.refresh_from_db()
+    assert application.state == Application.State.HIRED
+    assert "hired" in client.get(url, **EN).content.decode()
+
+
+def test_a_step_out_of_order_is_shown_as_an_error(client, hr):
+    application = make_application(job=make_job(employer=hr.employers.get(), account=hr))
+
+    response = client.post(
+        reverse("employment:employer-application-action", args=[application.pk, "hire"]), {}, **EN
+    )
+
+    assert response.status_code == 400 and "not allowed" in response.content.decode()
+
+
+def test_an_employer_of_several_companies_is_scoped_to_the_first(client):
+    _employer, hr = make_hr()
+    other_employer, _ = make_hr()
+    other_job = make_job(employer=other_employer)
+    client.force_login(hr)
+
+    assert client.get(reverse("employment:employer-job", args=[other_job.pk])).status_code == 404
+
+
+def test_a_resident_with_an_offer_sees_it(client, resident):
+    employer, account = make_hr()
+    application = make_application(job=make_job(employer=employer, account=account), resident=resident)
+    application_offer(
+        application=application_shortlist(application=application, actor=account), actor=account
+    )
+
+    page = client.get(application.get_absolute_url(), **EN).content.decode()
+
+    assert "offered the job" in page and "shortlisted" in page
+
+
+def test_an_employer_closes_a_posting_with_a_note_and_the_applicants_are_told(client, hr):
+    job = make_job(employer=hr.employers.get(), account=hr)
+    application = make_application(job=job)
+
+    response = client.post(
+        reverse("employment:employer-job-action", args=[job.pk, "close"]), {"close-note": "Budget cut"}
+    )
+
+    job.refresh_from_db()
+    application.refresh_from_db()
+    assert response.status_code == 302
+    assert (job.state, application.state) == (Job.State.CLOSED, Application.State.REJECTED)
+    assert StateTransition.objects.filter(object_id=job.pk, to_state="closed", note="Budget cut").exists()
+    assert Notice.objects.filter(
+        recipient=application.resident.user, subject__startswith="Application ended"
+    ).exists()
+
+
+def test_the_residents_page_marks_recommended_jobs_already_applied_for(client, resident):
+    job = make_job()
+    make_application(job=job, resident=resident)
+
+    response = client.get(reverse("employment:home"), **EN)
+
+    assert response.context["applied"] == {job.pk}
