@@ -44,6 +44,8 @@ def make_user(db):
 
     def make(username: str, *role_names: str, **fields) -> User:
         fields.setdefault("is_staff", any(role in roles.STAFF_ROLES for role in role_names))
+        # Tests read notices and messages in English; a test about Chinese asks for it explicitly.
+        fields.setdefault("language", "en")
         user = User.objects.create_user(username=username, password="Kunshan-2026!", **fields)
         for role in role_names:
             user.groups.add(Group.objects.get(name=role))

@@ -51,6 +51,7 @@ def make_employer(**fields) -> Employer:
 def make_user(username: str | None = None, *role_names: str, **fields) -> User:
     username = username or f"1390{next(_sequence):07d}"
     fields.setdefault("phone", username if username.isdigit() else "")
+    fields.setdefault("language", "en")  # tests read notices in English; Chinese is asked for explicitly
     user = User.objects.create_user(username=username, password="Kunshan-2026!", **fields)
     for role in role_names:
         user.groups.add(Group.objects.get(name=role))

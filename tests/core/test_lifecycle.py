@@ -107,7 +107,7 @@ def test_history_keeps_every_write_including_bulk_updates(permit, clerk):
 
 def test_notice_is_written_in_the_recipient_language(make_user, clerk):
     english = make_user("13800000003", language="en", phone="13800000003")
-    chinese = make_user("13800000004", phone="13800000004")
+    chinese = make_user("13800000004", phone="13800000004", language="zh-hans")
     for user in (english, chinese):
         lifecycle_transition(
             obj=Permit.objects.create(applicant=user, purpose="x"), transition="approve", actor=clerk
