@@ -1,13 +1,14 @@
 """Import and export of the caseworkers' tables (django-import-export)."""
 
-from import_export import fields, resources
+from import_export import fields
 from import_export.widgets import ForeignKeyWidget
 
 from education.models import Application, Enrolment, Offer, RoundCutoff, School, SchoolSeats, SchoolYear
+from kunshan_portal.exports import SafeExportResource
 from residents.models import Town
 
 
-class SchoolResource(resources.ModelResource):
+class SchoolResource(SafeExportResource):
     """Schools by code: an import updates the school with the same code or adds it."""
 
     town = fields.Field(attribute="town", column_name="town", widget=ForeignKeyWidget(Town, "code"))
@@ -29,7 +30,7 @@ class SchoolResource(resources.ModelResource):
         skip_unchanged = True
 
 
-class SchoolSeatsResource(resources.ModelResource):
+class SchoolSeatsResource(SafeExportResource):
     """Seats per school, school year and grade; the seats held by offers and enrolments are never imported
     (the database refuses fewer seats than are held)."""
 
@@ -46,7 +47,7 @@ class SchoolSeatsResource(resources.ModelResource):
         skip_unchanged = True
 
 
-class ApplicationResource(resources.ModelResource):
+class ApplicationResource(SafeExportResource):
     child = fields.Field(attribute="child__name", column_name="child")
     child_id_number = fields.Field(attribute="child__id_number_masked", column_name="child_id_number")
     parent = fields.Field(attribute="parent__name", column_name="parent")
@@ -64,7 +65,7 @@ class ApplicationResource(resources.ModelResource):
         return " > ".join(choice.school.code for choice in application.choices.all())
 
 
-class OfferResource(resources.ModelResource):
+class OfferResource(SafeExportResource):
     child = fields.Field(attribute="application__child__name", column_name="child")
     school = fields.Field(attribute="school__code", column_name="school")
     school_year = fields.Field(attribute="round__school_year_id", column_name="school_year")
@@ -77,7 +78,7 @@ class OfferResource(resources.ModelResource):
         export_order = fields
 
 
-class EnrolmentResource(resources.ModelResource):
+class EnrolmentResource(SafeExportResource):
     child = fields.Field(attribute="child__name", column_name="child")
     child_id_number = fields.Field(attribute="child__id_number_masked", column_name="child_id_number")
     school = fields.Field(attribute="school__code", column_name="school")
@@ -91,7 +92,7 @@ class EnrolmentResource(resources.ModelResource):
         export_order = fields
 
 
-class RoundCutoffResource(resources.ModelResource):
+class RoundCutoffResource(SafeExportResource):
     school = fields.Field(attribute="school__code", column_name="school")
     school_year = fields.Field(attribute="round__school_year_id", column_name="school_year")
     round = fields.Field(attribute="round__number", column_name="round")

@@ -5,22 +5,10 @@ Exports carry residents' names and card numbers, never identity numbers.
 """
 
 from django.utils import timezone
-from import_export import fields, resources
+from import_export import fields
 
 from employment.models import Application, Job, Placement
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formula(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-class SafeExportResource(resources.ModelResource):
-    def export_field(self, field, instance, **kwargs):
-        return neutralise_formula(super().export_field(field, instance, **kwargs))
+from kunshan_portal.exports import SafeExportResource
 
 
 class JobResource(SafeExportResource):

@@ -7,16 +7,17 @@ places (one per bed, or one family unit) and the asking rent are kept in step by
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from import_export import fields, resources
+from import_export import fields
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 
 from housing import services
 from housing.models import Building, Compound, HousingApplication, Offer, Room, Tenancy
 from kunshan_portal.errors import DomainError
+from kunshan_portal.exports import SafeExportResource
 from residents.models import Employer, Town
 
 
-class CompoundResource(resources.ModelResource):
+class CompoundResource(SafeExportResource):
     town = fields.Field(attribute="town", column_name="town", widget=ForeignKeyWidget(Town, "code"))
     owner = fields.Field(
         attribute="owner", column_name="owner_uscc", widget=ForeignKeyWidget(Employer, "uscc")
@@ -39,7 +40,7 @@ class CompoundResource(resources.ModelResource):
         clean_model_instances = True
 
 
-class RoomResource(resources.ModelResource):
+class RoomResource(SafeExportResource):
     """One row a room: compound,building,number,kind,capacity,rent (the asking rent of each of its places)."""
 
     compound = fields.Field(column_name="compound")
@@ -108,7 +109,7 @@ class RoomResource(resources.ModelResource):
             raise ValidationError({exc.field or "number": str(exc)}) from exc
 
 
-class BuildingResource(resources.ModelResource):
+class BuildingResource(SafeExportResource):
     compound = fields.Field(
         attribute="compound", column_name="compound", widget=ForeignKeyWidget(Compound, "code")
     )
@@ -119,7 +120,7 @@ class BuildingResource(resources.ModelResource):
         import_id_fields = ["compound", "name"]
 
 
-class ApplicationResource(resources.ModelResource):
+class ApplicationResource(SafeExportResource):
     resident = fields.Field(attribute="resident__name", column_name="resident")
     resident_card = fields.Field(attribute="resident__card_number", column_name="resident_card")
     town = fields.Field(attribute="resident__town__code", column_name="town")
@@ -142,7 +143,7 @@ class ApplicationResource(resources.ModelResource):
         return " > ".join(choice.compound.code for choice in application.choices.all())
 
 
-class OfferResource(resources.ModelResource):
+class OfferResource(SafeExportResource):
     compound = fields.Field(attribute="place__compound__code", column_name="compound")
     place = fields.Field(attribute="place__describe", column_name="place")
 
@@ -153,7 +154,7 @@ class OfferResource(resources.ModelResource):
         export_order = fields
 
 
-class TenancyResource(resources.ModelResource):
+class TenancyResource(SafeExportResource):
     resident = fields.Field(attribute="resident__name", column_name="resident")
     resident_card = fields.Field(attribute="resident__card_number", column_name="resident_card")
     compound = fields.Field(attribute="place__compound__code", column_name="compound")

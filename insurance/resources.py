@@ -1,15 +1,16 @@
 """Exports of the caseworkers' lists (django-import-export). Identity numbers leave only masked."""
 
-from import_export import fields, resources
+from import_export import fields
 
 from insurance.models import ContributionLine, Enrolment, PayrollEntry
+from kunshan_portal.exports import SafeExportResource
 
 
 def _period(value) -> str:
     return f"{value:%Y-%m}" if value else ""
 
 
-class EnrolmentResource(resources.ModelResource):
+class EnrolmentResource(SafeExportResource):
     resident_name = fields.Field(attribute="resident__name", column_name="resident")
     card_number = fields.Field(attribute="resident__card_number", column_name="resident_card_number")
     id_number = fields.Field(attribute="resident__id_number_masked", column_name="id_number_masked")
@@ -39,7 +40,7 @@ class ArrearsResource(EnrolmentResource):
         return _period(getattr(enrolment, "arrears_period", None))
 
 
-class ContributionLineResource(resources.ModelResource):
+class ContributionLineResource(SafeExportResource):
     period = fields.Field(column_name="period")
     card_number = fields.Field(attribute="resident__card_number", column_name="resident_card_number")
     id_number = fields.Field(attribute="resident__id_number_masked", column_name="id_number_masked")
@@ -59,7 +60,7 @@ class ContributionLineResource(resources.ModelResource):
         return super().get_queryset().select_related("resident", "enrolment__employer")
 
 
-class PayrollEntryResource(resources.ModelResource):
+class PayrollEntryResource(SafeExportResource):
     period = fields.Field(column_name="period")
     card_number = fields.Field(
         attribute="enrolment__resident__card_number", column_name="resident_card_number"

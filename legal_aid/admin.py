@@ -12,10 +12,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources
+from import_export import fields
 from import_export.admin import ExportMixin
 
 from kunshan_portal.errors import DomainError
+from kunshan_portal.exports import SafeExportResource
 from kunshan_portal.lifecycle import available_transitions, lifecycle_timeline
 from kunshan_portal.models import User
 from legal_aid.forms import (
@@ -192,7 +193,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CaseResource(resources.ModelResource):
+class CaseResource(SafeExportResource):
     station = fields.Field(attribute="station", column_name="station")
     applicant = fields.Field(attribute="applicant__name", column_name="applicant")
     respondent = fields.Field(attribute="respondent", column_name="respondent")

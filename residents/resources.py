@@ -15,17 +15,8 @@ from import_export.results import RowResult
 
 from kunshan_portal.crypto import mask_id_number
 from kunshan_portal.errors import DomainError
+from kunshan_portal.exports import neutralise_formula
 from residents import services
-
-# A cell starting with one of these is run as a formula by spreadsheet programs (CSV/formula injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formula(value):
-    """Text a spreadsheet would evaluate is prefixed with an apostrophe; other values pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 class CSV(base_formats.CSV):

@@ -14,10 +14,11 @@ from django.urls import reverse
 
 from kunshan_portal import roles
 from kunshan_portal.errors import DomainError
+from kunshan_portal.exports import neutralise_formula
 from residents import services
 from residents.idcard import make_uscc
 from residents.models import Employer, PersonalDataAccess, Resident
-from residents.resources import EmployerResource, ResidentResource, neutralise_formula
+from residents.resources import EmployerResource, ResidentResource
 from tests.factories import make_employer, make_resident, new_id_number
 
 RESIDENT_HEADER = list(services.RESIDENT_IMPORT_COLUMNS)
