@@ -15,8 +15,8 @@ from employment.models import Application, Job, JobSeekerProfile, Occupation, Pl
 from employment.resources import ApplicationResource, JobResource, PlacementResource
 from employment.services import application_reject, job_close, job_reopen
 from employment.tasks import jobseeker_profiles_rebuild_task
+from kunshan_portal.admin_tools import EstimatedCountPaginator
 from kunshan_portal.errors import DomainError
-from residents.admin import EstimatedCountPaginator
 
 EXPORT_FORMATS = [base_formats.CSV, base_formats.XLSX]
 

@@ -4,7 +4,6 @@ confirmation page, offers and tenancies. Every change of state is a service call
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -40,26 +39,11 @@ from housing.resources import (
     RoomResource,
     TenancyResource,
 )
+from kunshan_portal.admin_tools import service_refusal
 from kunshan_portal.errors import DomainError
 from residents.models import Resident, Town
 
 PREVIEW_ROWS = 100
-
-
-class _DryRun(Exception):
-    """Rolls back the savepoint in which a service was only asked."""
-
-
-def service_refusal(call) -> DomainError | None:
-    """Run a service in a savepoint that is always rolled back: its refusal, or None when it agrees."""
-    try:
-        with transaction.atomic():
-            call()
-            raise _DryRun
-    except _DryRun:
-        return None
-    except DomainError as exc:
-        return exc
 
 
 def _actions_form_page(modeladmin, request, *, title, form, objects, action, intro=""):

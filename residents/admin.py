@@ -5,7 +5,6 @@ back (so its refusal becomes a form error) and the save calls it for real; verif
 are actions and buttons that call ``resident_verify`` / ``resident_reject``.
 """
 
-import json
 import re
 from datetime import date
 
@@ -15,20 +14,18 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db import connections, transaction
 from django.db.models import Min, Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
-from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 from pghistory.models import Events
 
+from kunshan_portal.admin_tools import EstimatedCountPaginator, service_refusal
 from kunshan_portal.crypto import lookup_hash
 from kunshan_portal.errors import DomainError
 from kunshan_portal.lifecycle import lifecycle_timeline
@@ -55,47 +52,6 @@ CARD_NUMBER_SHAPE = re.compile(r"^K[A-Z]\d{8}$")
 
 
 # --- Shared pieces -----------------------------------------------------------------------------------
-
-
-class EstimatedCountPaginator(Paginator):
-    """Counts exactly up to a cap, then trusts PostgreSQL's estimate: no COUNT(*) over millions of rows."""
-
-    exact_up_to = 10_000
-
-    @cached_property
-    def count(self) -> int:
-        queryset = self.object_list
-        bounded = queryset.order_by().values("pk")[: self.exact_up_to + 1].count()
-        if bounded <= self.exact_up_to:
-            return bounded
-        return max(bounded, planner_row_estimate(queryset))
-
-
-def planner_row_estimate(queryset) -> int:
-    """The number of rows PostgreSQL's planner expects the query to return (instant, approximate)."""
-    sql, params = queryset.order_by().query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
-class _DryRun(Exception):
-    """Raised to roll back a savepoint in which a service was only asked, not obeyed."""
-
-
-def service_refusal(call) -> DomainError | None:
-    """Run a service in a savepoint that is always rolled back: its DomainError, or None if it agrees."""
-    try:
-        with transaction.atomic():
-            call()
-            raise _DryRun
-    except _DryRun:
-        return None
-    except DomainError as exc:
-        return exc
 
 
 class ServiceForm(forms.ModelForm):
