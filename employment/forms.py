@@ -1,9 +1,11 @@
 """Forms of the residents' and employers' pages; the services check the rules, the forms the shapes."""
 
 from django import forms
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
-from employment.models import Occupation, Shift
+from employment.models import Occupation, Shift, TrainingProgramme
 from kunshan_portal.errors import DomainError
 from residents.models import CertificateType, Sector, Skill, Town
 
@@ -141,3 +143,136 @@ class JobForm(forms.Form):
             "wage_max": job.wage_max, "shifts": sorted(job.shifts), "town": job.town,
             "commute_towns": list(job.commute_towns.all()), "openings": job.openings, "dormitory": job.dormitory,
         }  # fmt: skip
+
+
+# --- Recruitment fairs ---
+
+
+class FairSearchForm(forms.Form):
+    town = forms.ModelChoiceField(
+        label=_("Town"), queryset=Town.objects.all(), required=False, empty_label=_("Any town")
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    date_to = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", _("The last day cannot be before the first day."))
+        return data
+
+
+class FairInterviewForm(forms.Form):
+    """Book one of the employer's free slots at a fair for one of its applicants."""
+
+    application = forms.TypedChoiceField(label=_("Applicant"), coerce=int)
+    starts_at = forms.ChoiceField(label=_("Time"))
+
+    def __init__(self, *args, applications=(), slots=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["application"].choices = [("", "—")] + [
+            (a.pk, f"{a.resident.name} · {a.job.title}") for a in applications
+        ]
+        self.slots = {slot.isoformat(): slot for slot in slots}
+        self.fields["starts_at"].choices = [("", "—")] + [
+            (key, f"{timezone.localtime(slot):%H:%M}") for key, slot in self.slots.items()
+        ]
+
+    def clean_starts_at(self):
+        return self.slots[self.cleaned_data["starts_at"]]
+
+
+class FairCheckInForm(forms.Form):
+    code = forms.CharField(
+        label=_("Check-in number"), max_length=20,
+        help_text=_("Scan the resident's QR code, or type the 8-digit number printed under it."),
+        widget=forms.TextInput(attrs={"autofocus": True, "inputmode": "numeric", "autocomplete": "off"}),
+    )  # fmt: skip
+
+
+def _month_choices(count: int = 13) -> list[tuple[str, str]]:
+    today = timezone.localdate()
+    year, month = today.year, today.month
+    choices = []
+    for _step in range(count):
+        choices.append((f"{year}-{month:02d}", f"{year}-{month:02d}"))
+        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+    return choices
+
+
+class FairDetailsForm(forms.Form):
+    """What a fair is: the details a caseworker gives when scheduling one or a month of them."""
+
+    title = forms.CharField(label=_("Title"), max_length=120)
+    starts_at = forms.TimeField(
+        label=_("Starts at"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    ends_at = forms.TimeField(
+        label=_("Ends at"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    venue = forms.CharField(label=_("Venue"), max_length=200)
+    town = forms.ModelChoiceField(label=_("Town"), queryset=Town.objects.all())
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=10_000)
+    slot_minutes = forms.IntegerField(
+        label=_("Interview slot length (minutes)"), min_value=5, max_value=240, initial=15
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class FairMonthForm(FairDetailsForm):
+    """A weekly repeating schedule for one month."""
+
+    month = forms.ChoiceField(label=_("Month"))
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Every"), choices=sorted(WEEKDAYS.items()), coerce=int, widget=forms.CheckboxSelectMultiple,
+        help_text=_("One fair on each of these days of every week of the month, from today on."),
+    )  # fmt: skip
+
+    field_order = ["month", "weekdays"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["month"].choices = _month_choices()
+
+    def schedule_arguments(self) -> dict:
+        data = dict(self.cleaned_data)
+        year, month = (int(part) for part in data.pop("month").split("-"))
+        return {"year": year, "month": month, **data}
+
+
+# --- Training programmes and subsidies ---
+
+
+class TrainingSearchForm(forms.Form):
+    skill = forms.ModelChoiceField(
+        label=_("Skill taught"), queryset=Skill.objects.all(), required=False, empty_label=_("Any skill")
+    )
+    town = forms.ModelChoiceField(
+        label=_("Town"), queryset=Town.objects.all(), required=False, empty_label=_("Any town")
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=ANY + list(TrainingProgramme.Kind.choices)
+    )
+
+    def search_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {"skill": data.get("skill"), "town": data.get("town"), "kind": data.get("kind") or ""}
+
+
+class TrainingAttendanceForm(forms.Form):
+    """Who was present at one session: a box per enrolled trainee."""
+
+    present = forms.ModelMultipleChoiceField(
+        label=_("Present"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, enrolments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["present"].queryset = enrolments
+        self.fields["present"].label_from_instance = lambda enrolment: enrolment.resident.name

@@ -1,5 +1,7 @@
 """Jobs, applications and placements, and the matching profile of every resident looking for work."""
 
+from datetime import datetime, timedelta
+
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -7,6 +9,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
@@ -377,3 +380,593 @@ class JobSeekerProfile(models.Model):
     @property
     def acceptable_shifts(self) -> frozenset[str]:
         return shifts_of(self.acceptable_shift_mask)
+
+
+# --- Recruitment fairs ---
+
+
+@pghistory.track()
+class Fair(models.Model):
+    """A recruitment fair on one day at one venue: employers bring jobs, registered residents attend.
+
+    ``registered_count`` counts the registrations holding a place (registered or checked in); the services
+    keep it under the fair's row lock and the database refuses it above the capacity.
+    """
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("scheduled")  # announced: residents register, employers book interviews
+        CANCELLED = "cancelled", _("cancelled")  # called off; its registrations were told
+        HELD = "held", _("held")  # took place; its check-ins are its attendance
+
+    title = models.CharField(_("title"), max_length=120)
+    date = models.DateField(_("date"))
+    starts_at = models.TimeField(_("starts at"))
+    ends_at = models.TimeField(_("ends at"))
+    venue = models.CharField(_("venue"), max_length=200)
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="fairs", verbose_name=_("town"))
+    capacity = models.PositiveIntegerField(_("capacity"), help_text=_("How many residents may register."))
+    registered_count = models.PositiveIntegerField(_("registered"), default=0, editable=False)
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("interview slot length (minutes)"), default=15,
+        help_text=_("Employers book interviews at the fair in slots of this length."),
+    )  # fmt: skip
+    state = models.CharField(_("status"), max_length=16, choices=State.choices, default=State.SCHEDULED)
+    description = models.TextField(_("description"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["date", "starts_at", "id"]
+        verbose_name = _("recruitment fair")
+        verbose_name_plural = _("recruitment fairs")
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="fair_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(registered_count__lte=F("capacity")), name="fair_registered_within_capacity"
+            ),
+            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="fair_starts_before_it_ends"),
+            models.CheckConstraint(condition=Q(slot_minutes__gte=5), name="fair_slot_at_least_5_minutes"),
+            # One fair at a venue at a time: a repeated schedule cannot make the same fair twice.
+            models.UniqueConstraint(
+                fields=["date", "starts_at", "venue"], condition=~Q(state="cancelled"), name="fair_once_per_slot"
+            ),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["state", "date", "town"], name="fair_upcoming_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.date:%Y-%m-%d})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("employment:fair-detail", args=[self.pk])
+
+    @property
+    def places_left(self) -> int:
+        return max(self.capacity - self.registered_count, 0)
+
+    def slot_times(self) -> list:
+        """The interview slots of the fair's day (aware, Asia/Shanghai), from its start to its end."""
+        zone = timezone.get_current_timezone()
+        start = datetime.combine(self.date, self.starts_at, tzinfo=zone)
+        end = datetime.combine(self.date, self.ends_at, tzinfo=zone)
+        step = timedelta(minutes=self.slot_minutes)
+        slots = []
+        while start + step <= end:
+            slots.append(start)
+            start += step
+        return slots
+
+
+class FairEmployer(models.Model):
+    """An employer taking part in a fair, with the job postings it brings."""
+
+    fair = models.ForeignKey(
+        Fair, on_delete=models.CASCADE, related_name="participants", verbose_name=_("fair")
+    )
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, related_name="fair_participations", verbose_name=_("employer")
+    )
+    jobs = models.ManyToManyField(Job, blank=True, related_name="fairs", verbose_name=_("jobs brought"))
+    booth = models.CharField(_("booth"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["fair", "booth", "id"]
+        verbose_name = _("participating employer")
+        verbose_name_plural = _("participating employers")
+        constraints = [models.UniqueConstraint(fields=["fair", "employer"], name="fair_employer_once")]
+        indexes = [models.Index(fields=["employer", "fair"], name="fair_employer_employer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.employer_id} @ {self.fair_id}"
+
+
+@pghistory.track()
+class FairRegistration(models.Model):
+    """A resident's place at a fair, or on its waiting list, with the number they check in with."""
+
+    class State(models.TextChoices):
+        REGISTERED = "registered", _("registered")  # holds a place
+        WAITLISTED = "waitlisted", _("on the waiting list")  # the fair was full; moves up when a place frees
+        CANCELLED = "cancelled", _("cancelled")  # the resident cancelled, or the fair was cancelled
+        CHECKED_IN = "checked_in", _("checked in")  # came to the fair: attendance
+
+    LIVE_STATES = (State.REGISTERED, State.WAITLISTED, State.CHECKED_IN)
+    PLACE_STATES = (State.REGISTERED, State.CHECKED_IN)
+
+    fair = models.ForeignKey(
+        Fair, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("fair")
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="fair_registrations", verbose_name=_("resident")
+    )
+    state = models.CharField(_("status"), max_length=16, choices=State.choices, default=State.REGISTERED)
+    # The order of joining the waiting list (never renumbered); the place shown is the rank among those waiting.
+    waitlist_number = models.PositiveIntegerField(_("waiting list number"), null=True, blank=True)
+    code = models.CharField(_("check-in number"), max_length=8, unique=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("fair registration")
+        verbose_name_plural = _("fair registrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fair", "resident"], condition=~Q(state="cancelled"), name="fair_registration_one_live"
+            ),
+            models.UniqueConstraint(
+                fields=["fair", "waitlist_number"], condition=Q(state="waitlisted"),
+                name="fair_registration_waitlist_number_once",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="waitlisted") | Q(waitlist_number__isnull=False),
+                name="fair_registration_waitlisted_numbered",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="checked_in") | Q(checked_in_at__isnull=False),
+                name="fair_registration_checked_in_when",
+            ),
+        ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["fair", "state", "waitlist_number"], name="fair_registration_fair_idx"),
+            models.Index(fields=["resident", "state"], name="fair_registration_resident_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} @ {self.fair_id} ({self.state})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in self.LIVE_STATES
+
+
+class FairInterviewSlot(models.Model):
+    """An interview an employer booked at a fair for one of its applicants, in one slot of its table."""
+
+    class State(models.TextChoices):
+        BOOKED = "booked", _("booked")  # the slot is the applicant's
+        CANCELLED = "cancelled", _("cancelled")  # the employer freed the slot
+
+    participation = models.ForeignKey(
+        FairEmployer, on_delete=models.CASCADE, related_name="interview_slots",
+        verbose_name=_("employer at the fair"),
+    )  # fmt: skip
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="fair_interviews", verbose_name=_("application")
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    state = models.CharField(_("status"), max_length=16, choices=State.choices, default=State.BOOKED)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("interview slot at a fair")
+        verbose_name_plural = _("interview slots at fairs")
+        constraints = [
+            # No two bookings of the same slot of an employer's table.
+            models.UniqueConstraint(
+                fields=["participation", "starts_at"], condition=Q(state="booked"), name="fair_slot_booked_once"
+            ),
+            # One interview per application and fair table.
+            models.UniqueConstraint(
+                fields=["participation", "application"], condition=Q(state="booked"),
+                name="fair_slot_one_per_application",
+            ),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["application", "state"], name="fair_slot_application_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} @ {self.participation_id} {self.starts_at:%H:%M}"
+
+
+# --- Training programmes and subsidies ---
+
+
+class TrainingProgramme(models.Model):
+    """A free training programme: a course at the training centre, an employer's on-site workshop, or the
+    construction safety training that construction jobs require.
+
+    ``enrolled_count`` counts the enrolments holding a seat (enrolled, completed or failed); the services
+    keep it under the programme's row lock and the database refuses it above the seats.
+    """
+
+    class Kind(models.TextChoices):
+        COURSE = "course", _("course")  # at the job skills training centre
+        WORKSHOP = "workshop", _("employer on-site workshop")  # held at an employer's factory
+        SAFETY = "safety", _("construction safety training")  # leads to the certificate construction needs
+
+    title = models.CharField(_("title"), max_length=160)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.COURSE)
+    description = models.TextField(_("description"), blank=True)
+    skill = models.ForeignKey(
+        Skill, on_delete=models.PROTECT, related_name="training_programmes", verbose_name=_("skill taught")
+    )
+    certificate = models.ForeignKey(
+        CertificateType, null=True, blank=True, on_delete=models.PROTECT, related_name="training_programmes",
+        verbose_name=_("certificate it leads to"),
+    )  # fmt: skip
+    provider = models.CharField(_("provider"), max_length=160)
+    employer = models.ForeignKey(
+        Employer, null=True, blank=True, on_delete=models.PROTECT, related_name="training_programmes",
+        verbose_name=_("employer (workshops)"),
+        help_text=_("The company whose factory hosts an on-site workshop."),
+    )  # fmt: skip
+    town = models.ForeignKey(
+        Town, on_delete=models.PROTECT, related_name="training_programmes", verbose_name=_("town")
+    )
+    location = models.CharField(_("location"), max_length=200)
+    seats = models.PositiveIntegerField(_("seats"))
+    enrolled_count = models.PositiveIntegerField(_("seats taken"), default=0, editable=False)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    schedule = models.CharField(
+        _("schedule"),
+        max_length=200,
+        blank=True,
+        help_text=_("When the sessions are, e.g. “Sat 9:00–12:00”."),
+    )
+    sessions = models.PositiveSmallIntegerField(_("sessions"), default=1)
+    sessions_required = models.PositiveSmallIntegerField(
+        _("sessions to attend for completion"), default=1,
+        help_text=_("A trainee completes the programme after attending at least this many sessions."),
+    )  # fmt: skip
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["starts_on", "id"]
+        verbose_name = _("training programme")
+        verbose_name_plural = _("training programmes")
+        constraints = [
+            models.CheckConstraint(condition=Q(seats__gte=1), name="training_seats_positive"),
+            models.CheckConstraint(
+                condition=Q(enrolled_count__lte=F("seats")), name="training_enrolled_within_seats"
+            ),
+            models.CheckConstraint(condition=Q(starts_on__lte=F("ends_on")), name="training_starts_before_end"),
+            models.CheckConstraint(condition=Q(sessions__gte=1), name="training_at_least_one_session"),
+            models.CheckConstraint(
+                condition=Q(sessions_required__gte=1, sessions_required__lte=F("sessions")),
+                name="training_required_sessions_within_sessions",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="workshop") | Q(employer__isnull=False), name="training_workshop_has_employer"
+            ),
+        ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["skill", "starts_on"], name="training_skill_start_idx"),
+            models.Index(fields=["town", "starts_on"], name="training_town_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("employment:training-detail", args=[self.pk])
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.seats - self.enrolled_count, 0)
+
+
+class TrainingSession(models.Model):
+    """One session of a programme, on a date; attendance is marked per session."""
+
+    programme = models.ForeignKey(TrainingProgramme, on_delete=models.CASCADE, related_name="session_list")
+    number = models.PositiveSmallIntegerField(_("number"))
+    date = models.DateField(_("date"))
+    topic = models.CharField(_("topic"), max_length=160, blank=True)
+
+    class Meta:
+        ordering = ["programme", "number"]
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "number"], name="training_session_number_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} #{self.number} ({self.date})"
+
+
+def is_the_trainee(instance, user) -> bool:
+    return instance.resident.user_id == user.pk or user.has_perm("employment.change_enrolment")
+
+
+def is_training_caseworker(instance, user) -> bool:
+    return user.has_perm("employment.change_enrolment")
+
+
+@pghistory.track()
+class Enrolment(LifecycleModel):
+    """A resident's place in a training programme, or on its waiting list."""
+
+    class State(models.TextChoices):
+        ENROLLED = "enrolled", _("enrolled")  # holds a seat
+        WAITLISTED = "waitlisted", _("on the waiting list")  # moves up when an enrolled trainee withdraws
+        WITHDRAWN = "withdrawn", _("withdrawn")  # the resident (or a caseworker) gave the place up
+        COMPLETED = "completed", _("completed")  # attended enough sessions; the certificate is issued
+        FAILED = "failed", _("not completed")  # the programme ended without completion
+
+    HOLDING_SEAT = (State.ENROLLED, State.COMPLETED, State.FAILED)
+
+    state = FSMField(_("status"), max_length=16, choices=State.choices, default=State.ENROLLED,
+                     protected=True, db_index=True)  # fmt: skip
+    programme = models.ForeignKey(
+        TrainingProgramme, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("programme")
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="training_enrolments", verbose_name=_("resident")
+    )
+    enrolled_at = models.DateTimeField(_("enrolled at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    certificate = models.ForeignKey(
+        "residents.ResidentCertificate", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="enrolments", verbose_name=_("certificate issued"),
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("training enrolment")
+        verbose_name_plural = _("training enrolments")
+        constraints = [
+            # One place per programme and resident; after withdrawing, a resident may enrol again.
+            models.UniqueConstraint(
+                fields=["programme", "resident"], condition=~Q(state="withdrawn"), name="enrolment_once_per_programme"
+            ),
+        ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["programme", "state", "submitted_at"], name="enrolment_programme_state_idx"),
+            models.Index(fields=["resident", "state"], name="enrolment_resident_idx"),
+            models.Index(fields=["enrolled_at"], name="enrolment_enrolled_at_idx"),
+            models.Index(fields=["completed_at"], name="enrolment_completed_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} → {self.programme_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("employment:training-detail", args=[self.programme_id])
+
+    def lifecycle_recipient(self):
+        return self.resident.user
+
+    def lifecycle_title(self):
+        return format_lazy(_("training “{title}”"), title=self.programme.title)
+
+    @transition(field=state, source=[State.ENROLLED, State.WAITLISTED], target=State.WITHDRAWN,
+                permission=is_the_trainee)  # fmt: skip
+    def withdraw(self):
+        pass
+
+    @transition(field=state, source=State.WAITLISTED, target=State.ENROLLED)
+    def promote(self, enrolled_at):
+        """Only the services fire this, when a seat frees up."""
+        self.enrolled_at = enrolled_at
+
+    @transition(field=state, source=State.ENROLLED, target=State.COMPLETED, permission=is_training_caseworker)
+    def complete(self, completed_at, certificate):
+        self.completed_at = completed_at
+        self.certificate = certificate
+
+    @transition(field=state, source=State.ENROLLED, target=State.FAILED, permission=is_training_caseworker)
+    def fail(self):
+        pass
+
+
+class Attendance(models.Model):
+    """Whether an enrolled trainee attended one session, and who marked it."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="attendance")
+    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="attendance")
+    present = models.BooleanField(_("present"))
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    marked_at = models.DateTimeField(_("marked at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "session"], name="attendance_once_per_session"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} @ {self.session_id}: {self.present}"
+
+
+class SubsidySchedule(models.Model):
+    """The city's subsidy table from a date on: an amount per certificate level, and the amount above
+    which a second caseworker must approve a claim. The latest schedule in force on a day applies."""
+
+    effective_from = models.DateField(_("effective from"), unique=True)
+    second_approval_above = models.DecimalField(
+        _("second approval above (yuan)"), max_digits=12, decimal_places=2,
+        help_text=_("Claims of a higher amount need the approval of a second, different caseworker."),
+    )  # fmt: skip
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_from"]
+        verbose_name = _("subsidy table")
+        verbose_name_plural = _("subsidy tables")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(second_approval_above__gte=0), name="subsidy_threshold_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(format_lazy(_("Subsidies from {date}"), date=self.effective_from))
+
+
+class SubsidyRate(models.Model):
+    """The subsidy for a certificate of one level, in one schedule (level "none" gets nothing)."""
+
+    schedule = models.ForeignKey(SubsidySchedule, on_delete=models.CASCADE, related_name="rates")
+    level = models.CharField(
+        _("certificate level"), max_length=8,
+        choices=[c for c in CertificateType.Level.choices if c[0] != CertificateType.Level.NONE],
+    )  # fmt: skip
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["schedule", "amount"]
+        verbose_name = _("subsidy rate")
+        verbose_name_plural = _("subsidy rates")
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "level"], name="subsidy_rate_once_per_level"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="subsidy_rate_positive"),
+            models.CheckConstraint(condition=~Q(level="none"), name="subsidy_rate_not_for_level_none"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()}: {self.amount}"
+
+
+def is_subsidy_caseworker(instance, user) -> bool:
+    return user.has_perm("employment.change_subsidyclaim")
+
+
+@pghistory.track()
+class SubsidyClaim(LifecycleModel):
+    """A resident's claim of the subsidy for a certificate earned through a programme.
+
+    The amount is copied from the subsidy table when the claim is made. One claim per certificate (a
+    rejected claim excepted), and the second approver is never the first: both kept by the database.
+    """
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("waiting for approval")  # the resident claimed; no caseworker acted yet
+        AWAITING_SECOND = "second", _("waiting for a second approval")  # above the threshold, approved once
+        APPROVED = "approved", _("approved, to be paid")  # goes into the next payment file
+        REJECTED = "rejected", _("rejected")  # the reason is the decision note
+        EXPORTED = "exported", _("sent for payment")  # in a payment file for the finance office
+        PAID = "paid", _("paid")  # the finance office paid it
+
+    state = FSMField(_("status"), max_length=16, choices=State.choices, default=State.SUBMITTED,
+                     protected=True, db_index=True)  # fmt: skip
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="subsidy_claims", verbose_name=_("resident")
+    )
+    certificate = models.ForeignKey(
+        "residents.ResidentCertificate", on_delete=models.CASCADE, related_name="subsidy_claims",
+        verbose_name=_("certificate"),
+    )  # fmt: skip
+    enrolment = models.ForeignKey(
+        Enrolment, null=True, blank=True, on_delete=models.SET_NULL, related_name="subsidy_claims",
+        verbose_name=_("programme enrolment"),
+    )  # fmt: skip
+    level = models.CharField(_("certificate level"), max_length=8, choices=CertificateType.Level.choices)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    needs_second_approval = models.BooleanField(_("needs a second approval"), default=False)
+    first_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("approved by"),
+    )  # fmt: skip
+    first_approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    second_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("second approval by"),
+    )  # fmt: skip
+    second_approved_at = models.DateTimeField(_("second approval at"), null=True, blank=True)
+    exported_at = models.DateTimeField(_("sent for payment at"), null=True, blank=True)
+    payment_batch = models.CharField(_("payment file"), max_length=32, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("subsidy claim")
+        verbose_name_plural = _("subsidy claims")
+        constraints = [
+            # One subsidy per certificate; after a rejection the resident may claim again.
+            models.UniqueConstraint(
+                fields=["certificate"], condition=~Q(state="rejected"), name="subsidy_claim_once_per_certificate"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="subsidy_claim_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(second_approved_by__isnull=True)
+                | Q(first_approved_by__isnull=True)
+                | ~Q(second_approved_by=F("first_approved_by")),
+                name="subsidy_claim_second_approver_differs",
+            ),
+        ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["resident", "state"], name="subsidy_claim_resident_idx"),
+            models.Index(fields=["paid_at"], name="subsidy_claim_paid_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.resident_id}: {self.amount}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("employment:training-certificates")
+
+    def lifecycle_recipient(self):
+        return self.resident.user
+
+    def lifecycle_title(self):
+        return _("subsidy claim")
+
+    @transition(field=state, source=State.SUBMITTED, target=State.APPROVED, permission=is_subsidy_caseworker)
+    def approve(self, by, at):
+        self.first_approved_by, self.first_approved_at = by, at
+
+    @transition(field=state, source=State.SUBMITTED, target=State.AWAITING_SECOND,
+                permission=is_subsidy_caseworker)  # fmt: skip
+    def approve_first(self, by, at):
+        self.first_approved_by, self.first_approved_at = by, at
+
+    @transition(field=state, source=State.AWAITING_SECOND, target=State.APPROVED,
+                permission=is_subsidy_caseworker)  # fmt: skip
+    def approve_second(self, by, at):
+        self.second_approved_by, self.second_approved_at = by, at
+
+    @transition(field=state, source=[State.SUBMITTED, State.AWAITING_SECOND], target=State.REJECTED,
+                permission=is_subsidy_caseworker)  # fmt: skip
+    def reject(self):
+        pass
+
+    @transition(field=state, source=State.APPROVED, target=State.EXPORTED)
+    def export(self, at, batch):
+        self.exported_at, self.payment_batch = at, batch
+
+    @transition(field=state, source=State.EXPORTED, target=State.PAID, permission=is_subsidy_caseworker)
+    def pay(self, at):
+        self.paid_at = at

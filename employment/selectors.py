@@ -6,24 +6,57 @@ and returns a bounded set that surely holds the best matches; the pure core (``e
 then ranks that set, spreads comparable results, and explains each one.
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
+import qrcode
+import qrcode.image.svg
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from employment import matching
 from employment.bits import WORD_BITS, from_words, shift_mask, shifts_of, to_words
-from employment.models import Application, Job, JobSeekerProfile, Placement
+from employment.models import (
+    Application,
+    Enrolment,
+    Fair,
+    FairEmployer,
+    FairInterviewSlot,
+    FairRegistration,
+    Job,
+    JobSeekerProfile,
+    Placement,
+    SubsidyClaim,
+    SubsidySchedule,
+    TrainingProgramme,
+    TrainingSession,
+)
 from kunshan_portal.registry import ApplicationSummary
-from residents.models import CertificateType, Employer, Resident, Skill, Town
+from residents.models import CertificateType, Employer, Resident, ResidentCertificate, Skill, Town
 
 RECOMMENDED_JOBS = 20
 RECOMMENDED_CANDIDATES = 50
@@ -31,6 +64,7 @@ BAND = 5.0  # points: jobs whose scores fall in the same band are spread over re
 REFERENCE_CACHE_KEY = "employment:reference:1"
 REFERENCE_CACHE_SECONDS = 60  # a skill added in the admin shows in explanations within a minute
 BAND_CAP = 200  # most jobs of the best bands handed to the core (beyond, the database's tie order cuts)
+TRAINING_OFFERS_PER_SKILL = 3  # programmes shown under each missing skill
 
 FILTER_REASONS = {
     matching.FILTER_CERTIFICATES: _("A certificate the job requires is missing."),
@@ -157,8 +191,26 @@ def training_programmes_for_skills(skill_codes: Iterable[str]) -> dict[str, list
     started) whose skill is among ``skill_codes``, as ``TrainingOffer`` rows; every explanation (the
     resident's and employer's pages and the API's ``training`` field) already shows them under the
     missing skill they teach.
+
+    Open means not yet started: a programme with no seat left still takes enrolments on its waiting
+    list. Those with seats left come first, then the soonest; at most ``TRAINING_OFFERS_PER_SKILL`` each.
     """
-    return {}
+    codes = sorted({code for code in skill_codes if code})
+    if not codes:
+        return {}
+    programmes = (
+        TrainingProgramme.objects.filter(skill__code__in=codes, starts_on__gt=timezone.localdate())
+        .annotate(full=Case(When(enrolled_count__gte=F("seats"), then=Value(1)), default=Value(0)))
+        .order_by("full", "starts_on", "id")
+        .values_list("pk", "title", "provider", "starts_on", "skill__code")
+    )
+    offers: dict[str, list[TrainingOffer]] = {}
+    for pk, title, provider, starts_on, code in programmes:
+        found = offers.setdefault(code, [])
+        if len(found) < TRAINING_OFFERS_PER_SKILL:
+            url = reverse("employment:training-detail", args=[pk])
+            found.append(TrainingOffer(title=title, provider=provider, starts_on=starts_on, url=url))
+    return offers
 
 
 @dataclass(frozen=True)
@@ -653,3 +705,625 @@ def resident_application_summaries(resident: Resident) -> list[ApplicationSummar
         )
         for application in resident_applications(resident=resident)
     ]
+
+
+# --- Recruitment fairs ---
+
+
+def fair_upcoming(
+    *, town: Town | None = None, date_from: date | None = None, date_to: date | None = None
+) -> QuerySet[Fair]:
+    """Scheduled fairs from today (or a later day) on, soonest first, with how many employers attend."""
+    today = timezone.localdate()
+    fairs = (
+        Fair.objects.filter(state=Fair.State.SCHEDULED, date__gte=max(date_from or today, today))
+        .select_related("town")
+        .annotate(employers=Count("participants"))
+    )
+    if date_to is not None:
+        fairs = fairs.filter(date__lte=date_to)
+    if town is not None:
+        fairs = fairs.filter(town=town)
+    return fairs.order_by("date", "starts_at", "id")
+
+
+def fair_public(*, pk) -> Fair | None:
+    """A fair with its employers and the open jobs they bring (every fair is public, cancelled ones too)."""
+    return (
+        Fair.objects.filter(pk=pk)
+        .select_related("town")
+        .prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=FairEmployer.objects.select_related("employer").order_by("booth", "employer__name"),
+            ),
+            Prefetch(
+                "participants__jobs",
+                queryset=Job.objects.filter(state=Job.State.OPEN).select_related("town").order_by("title"),
+            ),
+        )
+        .first()
+    )
+
+
+def fair_registration_live(*, fair: Fair, resident: Resident) -> FairRegistration | None:
+    """The resident's registration for the fair that is not cancelled, if any."""
+    return FairRegistration.objects.filter(
+        fair=fair, resident=resident, state__in=FairRegistration.LIVE_STATES
+    ).first()
+
+
+def resident_fair_registrations(*, resident: Resident) -> QuerySet[FairRegistration]:
+    """The resident's registrations, the fairs still ahead first (soonest first), then the past ones."""
+    today = timezone.localdate()
+    return (
+        FairRegistration.objects.filter(resident=resident)
+        .select_related("fair__town")
+        .alias(
+            past=Case(
+                When(fair__date__lt=today, then=Value(1)), default=Value(0), output_field=IntegerField()
+            )
+        )
+        .order_by("past", "fair__date", "fair__starts_at", "-id")
+    )
+
+
+def resident_fair_registration(*, resident: Resident, pk) -> FairRegistration | None:
+    return resident_fair_registrations(resident=resident).filter(pk=pk).first()
+
+
+def fair_registrations_for_user(user) -> QuerySet[FairRegistration]:
+    """The registrations an API caller may see: their own."""
+    return (
+        FairRegistration.objects.filter(resident__user=user)
+        .select_related("fair__town")
+        .order_by("-fair__date", "-id")
+    )
+
+
+def fair_waitlist_places(registrations: Iterable[FairRegistration]) -> dict[int, int]:
+    """The place on the waiting list of each waiting registration, by id (one query)."""
+    waiting = [r for r in registrations if r.state == FairRegistration.State.WAITLISTED]
+    if not waiting:
+        return {}
+    ahead = FairRegistration.objects.filter(
+        fair_id=OuterRef("fair_id"),
+        state=FairRegistration.State.WAITLISTED,
+        waitlist_number__lt=OuterRef("waitlist_number"),
+    )
+    rows = (
+        FairRegistration.objects.filter(pk__in=[r.pk for r in waiting])
+        .annotate(
+            ahead=Coalesce(
+                Subquery(ahead.order_by().values("fair_id").annotate(n=Count("id")).values("n")[:1]), 0
+            )
+        )
+        .values_list("pk", "ahead")
+    )
+    return {pk: n + 1 for pk, n in rows}
+
+
+def employer_fairs(*, employer: Employer) -> QuerySet[FairEmployer]:
+    """The fairs the employer attends, those ahead first, with the jobs it brings and interviews booked."""
+    today = timezone.localdate()
+    return (
+        FairEmployer.objects.filter(employer=employer)
+        .select_related("fair__town")
+        .prefetch_related("jobs")
+        .annotate(
+            interviews=Count(
+                "interview_slots", filter=Q(interview_slots__state=FairInterviewSlot.State.BOOKED)
+            )
+        )
+        .alias(
+            past=Case(
+                When(fair__date__lt=today, then=Value(1)), default=Value(0), output_field=IntegerField()
+            )
+        )
+        .order_by("past", "fair__date", "fair__starts_at")
+    )
+
+
+def employer_fair(*, employer: Employer, fair_pk) -> FairEmployer | None:
+    """The employer's table at one fair, or None when it does not attend."""
+    return (
+        FairEmployer.objects.filter(employer=employer, fair_id=fair_pk)
+        .select_related("fair__town", "employer")
+        .prefetch_related("jobs")
+        .first()
+    )
+
+
+def fair_booked_interviews(*, participation: FairEmployer) -> QuerySet[FairInterviewSlot]:
+    return (
+        FairInterviewSlot.objects.filter(participation=participation, state=FairInterviewSlot.State.BOOKED)
+        .select_related("application__resident", "application__job")
+        .order_by("starts_at")
+    )
+
+
+def fair_interviews_for_user(user) -> QuerySet[FairInterviewSlot]:
+    """The interview slots an API caller may see: those of the employers they act for."""
+    return (
+        FairInterviewSlot.objects.filter(participation__employer__accounts=user)
+        .select_related(
+            "participation__fair", "participation__employer", "application__resident", "application__job"
+        )
+        .distinct()
+        .order_by("-starts_at", "-id")
+    )
+
+
+def employer_fair_applicants(*, employer: Employer) -> QuerySet[Application]:
+    """The applications in progress for the employer's jobs: whom it may invite to a fair interview."""
+    return (
+        Application.objects.filter(job__employer=employer, state__in=Application.ACTIVE_STATES)
+        .select_related("resident", "job")
+        .order_by("job__title", "resident__name", "id")
+    )
+
+
+def fair_free_slots(*, participation: FairEmployer) -> list[datetime]:
+    """The employer's interview slots at the fair that are still ahead and not booked."""
+    booked = set(
+        FairInterviewSlot.objects.filter(
+            participation=participation, state=FairInterviewSlot.State.BOOKED
+        ).values_list("starts_at", flat=True)
+    )
+    now = timezone.now()
+    return [slot for slot in participation.fair.slot_times() if slot > now and slot not in booked]
+
+
+def _hired_at_fair() -> Exists:
+    """For a registration row: its resident was hired for one of the jobs brought to its fair."""
+    return Exists(
+        Application.objects.filter(
+            state=Application.State.HIRED,
+            resident_id=OuterRef("resident_id"),
+            job__fairs__fair_id=OuterRef("fair_id"),
+        )
+    )
+
+
+def fair_attendance(*, fair: Fair) -> dict[str, int]:
+    """A fair's figures: places taken, waiting, checked in, and hires that followed a check-in."""
+    return FairRegistration.objects.filter(fair=fair).aggregate(
+        registered=Count("id", filter=Q(state__in=FairRegistration.PLACE_STATES)),
+        waitlisted=Count("id", filter=Q(state=FairRegistration.State.WAITLISTED)),
+        attended=Count("id", filter=Q(state=FairRegistration.State.CHECKED_IN)),
+        hires=Count("id", filter=Q(state=FairRegistration.State.CHECKED_IN) & Q(_hired_at_fair())),
+    )
+
+
+def fair_monthly_figures(months: int = 12, town_code: str | None = None) -> list[dict]:
+    """Fairs, registrations, attendance and hires by calendar month of the fair, oldest month first.
+
+    One row per month of the last ``months`` (this month included, months without fairs with zeros):
+    ``{"month": date (first day), "fairs", "registrations", "attended", "hires"}``. Cancelled fairs are
+    left out; registrations count the places taken (checked in or not); a hire counts for a fair when the
+    resident checked in there and an application to one of the jobs brought to it was hired.
+    """
+    months = max(int(months), 1)
+    this_month = timezone.localdate().replace(day=1)
+    starts = []
+    year, month = this_month.year, this_month.month
+    for _step in range(months):
+        starts.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    starts.reverse()
+    first = starts[0]
+    fairs = Fair.objects.filter(date__gte=first).exclude(state=Fair.State.CANCELLED)
+    if town_code:
+        fairs = fairs.filter(town__code=town_code)
+    rows = {
+        start: {"month": start, "fairs": 0, "registrations": 0, "attended": 0, "hires": 0} for start in starts
+    }
+    for row in fairs.annotate(m=TruncMonth("date")).values("m").annotate(n=Count("id")).order_by():
+        key = row["m"].date() if isinstance(row["m"], datetime) else row["m"]
+        if key in rows:
+            rows[key]["fairs"] = row["n"]
+    registrations = (
+        FairRegistration.objects.filter(fair__in=fairs, state__in=FairRegistration.PLACE_STATES)
+        .annotate(m=TruncMonth("fair__date"), hired=_hired_at_fair())
+        .values("m")
+        .annotate(
+            registrations=Count("id"),
+            attended=Count("id", filter=Q(state=FairRegistration.State.CHECKED_IN)),
+            hires=Count("id", filter=Q(state=FairRegistration.State.CHECKED_IN, hired=True)),
+        )
+        .order_by()
+    )
+    for row in registrations:
+        key = row["m"].date() if isinstance(row["m"], datetime) else row["m"]
+        if key in rows:
+            rows[key].update(registrations=row["registrations"], attended=row["attended"], hires=row["hires"])
+    return [rows[start] for start in starts]
+
+
+def fair_check_in_qr_svg(code: str) -> SafeString:
+    """The check-in number as a QR code, an inline SVG drawn here (no network, no image file)."""
+    image = qrcode.make(code, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    svg = image.to_string(encoding="unicode")
+    svg = re.sub(
+        r'^<svg width="[^"]*" height="[^"]*"',
+        '<svg width="220" height="220" class="fair-qr" aria-hidden="true"',
+        svg,
+    )
+    return mark_safe(svg)  # noqa: S308 - drawn by qrcode from digits we generated
+
+
+# --- Training programmes and subsidies ---
+
+
+def training_programme_list(
+    *, skill: Skill | None = None, town: Town | None = None, kind: str = ""
+) -> QuerySet[TrainingProgramme]:
+    """Programmes not yet ended, soonest first: of the skill, in the town, of the kind."""
+    programmes = TrainingProgramme.objects.filter(ends_on__gte=timezone.localdate()).select_related(
+        "skill", "certificate", "town", "employer"
+    )
+    if skill is not None:
+        programmes = programmes.filter(skill=skill)
+    if town is not None:
+        programmes = programmes.filter(town=town)
+    if kind:
+        programmes = programmes.filter(kind=kind)
+    return programmes.order_by("starts_on", "id")
+
+
+def training_programme_get(pk: int) -> TrainingProgramme | None:
+    return (
+        TrainingProgramme.objects.select_related("skill", "certificate", "town", "employer")
+        .prefetch_related("session_list")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def training_enrolment_for(*, programme: TrainingProgramme, resident: Resident) -> Enrolment | None:
+    """The resident's current enrolment in the programme (not a withdrawn one)."""
+    return (
+        Enrolment.objects.filter(programme=programme, resident=resident)
+        .exclude(state=Enrolment.State.WITHDRAWN)
+        .first()
+    )
+
+
+def training_waitlist_position(enrolment: Enrolment) -> int | None:
+    """1 for the first on the programme's waiting list; None when not waiting."""
+    if enrolment.state != Enrolment.State.WAITLISTED:
+        return None
+    ahead = Enrolment.objects.filter(
+        Q(submitted_at__lt=enrolment.submitted_at)
+        | Q(submitted_at=enrolment.submitted_at, pk__lt=enrolment.pk),
+        programme_id=enrolment.programme_id,
+        state=Enrolment.State.WAITLISTED,
+    ).count()
+    return ahead + 1
+
+
+def resident_enrolments(*, resident: Resident) -> QuerySet[Enrolment]:
+    """The resident's enrolments, newest first, with the sessions attended and the waiting-list position."""
+    ahead = Enrolment.objects.filter(
+        programme_id=OuterRef("programme_id"),
+        state=Enrolment.State.WAITLISTED,
+        submitted_at__lte=OuterRef("submitted_at"),
+    ).values("programme_id")
+    return (
+        Enrolment.objects.filter(resident=resident)
+        .select_related("programme__town", "programme__certificate", "programme__skill")
+        .annotate(
+            attended=Count("attendance", filter=Q(attendance__present=True)),
+            waitlist_position=Case(
+                When(
+                    state=Enrolment.State.WAITLISTED,
+                    then=Subquery(ahead.annotate(n=Count("pk")).values("n")[:1]),
+                ),
+                default=Value(None),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def resident_enrolment(*, resident: Resident, pk: int) -> Enrolment | None:
+    return Enrolment.objects.filter(resident=resident, pk=pk).select_related("programme").first()
+
+
+def subsidy_schedule_in_force(on=None) -> SubsidySchedule | None:
+    """The subsidy table that applies on a day (today by default): the latest one effective by then."""
+    on = on or timezone.localdate()
+    return SubsidySchedule.objects.filter(effective_from__lte=on).order_by("-effective_from").first()
+
+
+@dataclass(frozen=True)
+class CertificateStanding:
+    """A certificate the resident holds, with the subsidy it entitles to and the claim made for it."""
+
+    certificate: ResidentCertificate
+    claim: SubsidyClaim | None
+    amount: Decimal | None  # from the table in force today; None when no subsidy is paid for it
+    can_claim: bool
+
+
+def resident_certificates(*, resident: Resident) -> list[CertificateStanding]:
+    """The resident's certificates, those earned through programmes first, with their subsidy standing."""
+    schedule = subsidy_schedule_in_force()
+    rates = {rate.level: rate.amount for rate in schedule.rates.all()} if schedule else {}
+    certificates = (
+        ResidentCertificate.objects.filter(resident=resident)
+        .select_related("certificate_type")
+        .prefetch_related(
+            Prefetch("subsidy_claims", queryset=SubsidyClaim.objects.order_by("-submitted_at", "-id"))
+        )
+        .order_by("-source", "-obtained_on", "pk")
+    )
+    standings = []
+    for certificate in certificates:
+        claims = list(certificate.subsidy_claims.all())
+        current = next((c for c in claims if c.state != SubsidyClaim.State.REJECTED), None)
+        claim = current or (claims[0] if claims else None)
+        amount = rates.get(certificate.certificate_type.level)
+        earned = certificate.source == ResidentCertificate.Source.PROGRAMME
+        standings.append(
+            CertificateStanding(
+                certificate=certificate,
+                claim=claim,
+                amount=amount if earned else None,
+                can_claim=earned and amount is not None and current is None,
+            )
+        )
+    return standings
+
+
+def resident_certificate(*, resident: Resident, pk: int) -> ResidentCertificate | None:
+    return (
+        ResidentCertificate.objects.filter(resident=resident, pk=pk)
+        .select_related("certificate_type")
+        .first()
+    )
+
+
+def subsidy_claims_for_user(user) -> QuerySet[SubsidyClaim]:
+    """The claims an API caller may see: an employment caseworker every claim, a resident their own."""
+    claims = SubsidyClaim.objects.select_related(
+        "certificate__certificate_type", "resident", "enrolment__programme"
+    )
+    if user.has_perm("employment.view_subsidyclaim"):
+        return claims.order_by("-submitted_at", "-id")
+    return claims.filter(resident__user=user).order_by("-submitted_at", "-id")
+
+
+def resident_training_summaries(resident: Resident) -> list[ApplicationSummary]:
+    """The resident's training enrolments and subsidy claims for their own page across the portal."""
+    enrolments = Enrolment.objects.filter(resident=resident).select_related("programme")
+    claims = SubsidyClaim.objects.filter(resident=resident).select_related("certificate__certificate_type")
+    return [
+        ApplicationSummary(
+            kind=str(_("Training")),
+            title=e.programme.title,
+            state=e.get_state_display(),
+            submitted_at=e.submitted_at,
+            url=e.get_absolute_url(),
+        )
+        for e in enrolments
+    ] + [
+        ApplicationSummary(
+            kind=str(_("Training subsidy")),
+            title=f"{c.certificate.certificate_type}, {c.amount}",
+            state=c.get_state_display(),
+            submitted_at=c.submitted_at,
+            url=c.get_absolute_url(),
+        )
+        for c in claims
+    ]
+
+
+def employer_training_programmes(*, employer: Employer) -> QuerySet[TrainingProgramme]:
+    """The on-site workshops an employer hosts, newest first, with their sessions."""
+    return (
+        TrainingProgramme.objects.filter(employer=employer)
+        .select_related("skill", "town")
+        .prefetch_related("session_list")
+        .order_by("-starts_on", "-id")
+    )
+
+
+def employer_training_session(*, employer: Employer, programme_pk: int, session_pk: int):
+    """A session of one of the employer's workshops, or None."""
+    return (
+        TrainingSession.objects.filter(pk=session_pk, programme_id=programme_pk, programme__employer=employer)
+        .select_related("programme")
+        .first()
+    )
+
+
+def training_session_trainees(session) -> tuple[QuerySet[Enrolment], list[int]]:
+    """The trainees enrolled in the session's programme, and the enrolments marked present at it."""
+    enrolments = (
+        Enrolment.objects.filter(programme_id=session.programme_id, state=Enrolment.State.ENROLLED)
+        .select_related("resident")
+        .order_by("resident__name", "pk")
+    )
+    present = list(session.attendance.filter(present=True).values_list("enrolment_id", flat=True))
+    return enrolments, present
+
+
+def _month_starts(months: int) -> list[date]:
+    today = timezone.localdate()
+    year, month = today.year, today.month
+    starts = []
+    for _i in range(max(months, 0)):
+        starts.append(date(year, month, 1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return starts[::-1]
+
+
+def _by_month(rows, key: str) -> dict[date, int]:
+    found = {}
+    for row in rows:
+        month = row["month"]
+        month = timezone.localtime(month).date() if isinstance(month, datetime) else month
+        found[month.replace(day=1)] = row[key]
+    return found
+
+
+def training_monthly_figures(months: int = 12, town_code: str | None = None) -> list[dict]:
+    """Training figures per calendar month (Asia/Shanghai) for the dashboards, oldest month first, months
+    without any included: residents who got a seat ("enrolled"), completions, certificates issued, and
+    subsidies paid (count and amount). ``town_code`` keeps the programmes of one town."""
+    starts = _month_starts(months)
+    if not starts:
+        return []
+    since = timezone.make_aware(datetime.combine(starts[0], datetime.min.time()))
+    enrolments = Enrolment.objects.all()
+    claims = SubsidyClaim.objects.filter(state=SubsidyClaim.State.PAID, paid_at__gte=since)
+    if town_code:
+        enrolments = enrolments.filter(programme__town__code=town_code)
+        claims = claims.filter(enrolment__programme__town__code=town_code)
+    enrolled = _by_month(
+        enrolments.filter(enrolled_at__gte=since)
+        .annotate(month=TruncMonth("enrolled_at"))
+        .values("month")
+        .annotate(n=Count("id")),
+        "n",
+    )
+    completions = list(
+        enrolments.filter(state=Enrolment.State.COMPLETED, completed_at__gte=since)
+        .annotate(month=TruncMonth("completed_at"))
+        .values("month")
+        .annotate(n=Count("id"), certified=Count("id", filter=Q(certificate__isnull=False)))
+    )
+    completed = _by_month(completions, "n")
+    certified = _by_month(completions, "certified")
+    paid_rows = list(
+        claims.annotate(month=TruncMonth("paid_at"))
+        .values("month")
+        .annotate(n=Count("id"), amount=Sum("amount"))
+    )
+    paid = _by_month(paid_rows, "n")
+    paid_amount = _by_month(paid_rows, "amount")
+    return [
+        {
+            "month": month,
+            "enrolled": enrolled.get(month, 0),
+            "completed": completed.get(month, 0),
+            "certified": certified.get(month, 0),
+            "subsidies_paid": paid.get(month, 0),
+            "subsidies_paid_amount": paid_amount.get(month) or Decimal("0.00"),
+        }
+        for month in starts
+    ]
+
+
+# --- Dashboard figures ---
+
+
+def _months_since(since: date) -> int:
+    today = timezone.localdate()
+    return (today.year - since.year) * 12 + today.month - since.month + 1
+
+
+def placement_figures(*, since: date) -> list[dict]:
+    """Placements per month (from ``since``), town of the job and sector of the employer: one query."""
+    from residents.models import Sector
+
+    start = timezone.make_aware(datetime.combine(since, datetime.min.time()))
+    rows = (
+        Placement.objects.filter(hired_at__gte=start)
+        .annotate(month=TruncMonth("hired_at"))
+        .values("month", "town__code", "employer__sector")
+        .annotate(placements=Count("id"))
+        .order_by("month", "town__code", "employer__sector")
+    )
+    sectors = dict(Sector.choices)
+    return [
+        {
+            "month": timezone.localtime(row["month"]).date(),
+            "town": row["town__code"],
+            "key": row["employer__sector"],
+            "label": sectors.get(row["employer__sector"], row["employer__sector"]),
+            "placements": row["placements"],
+        }
+        for row in rows
+    ]
+
+
+def _per_town(figures, since: date) -> list[dict]:
+    """A monthly figure of one town at a time (``figures(months, town_code)``), for every town."""
+    months = _months_since(since)
+    rows = []
+    for code in Town.objects.order_by("id").values_list("code", flat=True):
+        for row in figures(months=months, town_code=code):
+            if any(value for name, value in row.items() if name != "month"):
+                rows.append({**row, "town": code})
+    return rows
+
+
+def fair_figures(*, since: date) -> list[dict]:
+    return _per_town(fair_monthly_figures, since)
+
+
+def training_figures(*, since: date) -> list[dict]:
+    return _per_town(training_monthly_figures, since)
+
+
+def dashboard_domain():
+    """The employment page of the officials' dashboards."""
+    from kunshan_portal.registry import DashboardColumn, DashboardDomain, DashboardHeadline, DashboardTable
+
+    placements = (DashboardColumn("placements", _("Placements")),)
+    trainings = (
+        DashboardColumn("enrolled", _("Enrolled in training")),
+        DashboardColumn("completed", _("Completed")),
+        DashboardColumn("certified", _("Certified")),
+        DashboardColumn("subsidies_paid", _("Subsidies paid")),
+        DashboardColumn("subsidies_paid_amount", _("Subsidies paid (yuan)"), kind="money"),
+    )
+    fairs = (
+        DashboardColumn("fairs", _("Job fairs"), kind="number"),
+        DashboardColumn("registrations", _("Registrations")),
+        DashboardColumn("attended", _("Attended")),
+        DashboardColumn("hires", _("Hired at a fair")),
+    )
+    return DashboardDomain(
+        key="employment",
+        title=_("Employment"),
+        order=20,
+        tables=(
+            DashboardTable(
+                key="placements", title=_("Job placements by month"), columns=placements, rows=placement_figures,
+                chart="line", caption=_("Residents hired through the portal, by month of hiring."),
+            ),
+            DashboardTable(
+                key="placements-by-town", title=_("Job placements by town or zone"), columns=placements,
+                breakdown="town", source="placements", caption=_("Placements in the period, by the job's town."),
+            ),
+            DashboardTable(
+                key="placements-by-sector", title=_("Job placements by employer sector"), columns=placements,
+                breakdown="key", source="placements", key_label=_("Sector"), chart="share",
+                caption=_("Placements in the period, by the employer's sector."),
+            ),
+            DashboardTable(
+                key="trainings", title=_("Free training by month"), columns=trainings, rows=training_figures,
+                chart="bar", chart_columns=("enrolled", "completed", "certified"),
+                caption=_("Seats taken, completions, certificates and subsidies paid, by month."),
+            ),
+            DashboardTable(
+                key="trainings-by-town", title=_("Free training by town or zone"), columns=trainings,
+                breakdown="town", source="trainings", chart_columns=("enrolled", "completed"),
+                caption=_("Training in the period, by the programme's town."),
+            ),
+            DashboardTable(
+                key="fairs", title=_("Job fairs by month"), columns=fairs, rows=fair_figures, chart="bar",
+                chart_columns=("registrations", "attended", "hires"),
+                caption=_("Fairs held, places taken, attendance and hires, by month of the fair."),
+            ),
+        ),
+        headlines=(
+            DashboardHeadline(_("Job placements"), "placements", "placements"),
+            DashboardHeadline(_("Residents enrolled in free training"), "trainings", "enrolled"),
+            DashboardHeadline(_("Trainings completed"), "trainings", "completed"),
+        ),
+    )  # fmt: skip

@@ -25,3 +25,40 @@ urlpatterns = [
         name="employer-application-action",
     ),
 ]
+
+# --- Recruitment fairs ---
+urlpatterns += [
+    path("fairs/", views.fair_list, name="fair-list"),
+    path("fairs/mine/", views.fair_mine, name="fair-mine"),
+    path("fairs/<int:pk>/", views.fair_detail, name="fair-detail"),
+    path("fairs/<int:pk>/register/", views.fair_register, name="fair-register"),
+    path("fairs/registrations/<int:pk>/cancel/", views.fair_registration_cancel, name="fair-cancel"),
+    path("employer/fairs/", views.employer_fair_list, name="employer-fair-list"),
+    path("employer/fairs/<int:pk>/", views.employer_fair, name="employer-fair"),
+    path("employer/fairs/<int:pk>/book/", views.employer_fair_book, name="employer-fair-book"),
+    path(
+        "employer/fairs/interviews/<int:pk>/cancel/",
+        views.employer_fair_interview_cancel,
+        name="employer-fair-interview-cancel",
+    ),
+]
+
+
+# --- Training programmes and subsidies ---
+urlpatterns += [
+    path("training/", views.training_list, name="training-list"),
+    path("training/mine/", views.training_mine, name="training-mine"),
+    path("training/certificates/", views.training_certificates, name="training-certificates"),
+    path(
+        "training/certificates/<int:pk>/claim/", views.training_subsidy_claim, name="training-subsidy-claim"
+    ),
+    path("training/<int:pk>/", views.training_detail, name="training-detail"),
+    path("training/<int:pk>/enrol/", views.training_enrol, name="training-enrol"),
+    path("training/enrolments/<int:pk>/withdraw/", views.training_withdraw, name="training-withdraw"),
+    path("employer/training/", views.employer_training, name="employer-training"),
+    path(
+        "employer/training/<int:pk>/sessions/<int:session>/",
+        views.employer_training_attendance,
+        name="employer-training-attendance",
+    ),
+]

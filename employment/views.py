@@ -4,17 +4,22 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from employment import selectors, services
 from employment.forms import (
     ApplyForm,
+    FairInterviewForm,
+    FairSearchForm,
     InterviewForm,
     JobForm,
     JobSearchForm,
     NoteForm,
     PreferencesForm,
+    TrainingAttendanceForm,
+    TrainingSearchForm,
     add_domain_error,
 )
 from employment.models import Application, Job, shift_labels
@@ -369,3 +374,328 @@ def employer_application_action(request, pk: int, action: str):
             return redirect("employment:employer-application", pk=application.pk)
     context = _application_context(request, application, note_form=form)
     return render(request, "employment/employer_application.html", context, status=400)
+
+
+# --- Recruitment fairs ---
+
+
+def fair_list(request):
+    """Upcoming fairs for everyone, by town and dates, in pages."""
+    form = FairSearchForm(request.GET or None)
+    arguments = {}
+    if form.is_valid():
+        arguments = {key: form.cleaned_data.get(key) for key in ("town", "date_from", "date_to")}
+    return render(
+        request,
+        "employment/fair_list.html",
+        {
+            "form": form,
+            "page": _page(request, selectors.fair_upcoming(**arguments)),
+            "query": _query_without_page(request),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _fair_detail_context(request, fair) -> dict:
+    resident = resident_for_user(request.user)
+    registration = selectors.fair_registration_live(fair=fair, resident=resident) if resident else None
+    return {
+        "fair": fair,
+        "resident": resident,
+        "registration": registration,
+        "waitlist_place": selectors.fair_waitlist_places([registration]).get(registration.pk)
+        if registration
+        else None,
+        "open_for_registration": fair.state == fair.State.SCHEDULED and fair.date >= timezone.localdate(),
+    }
+
+
+def fair_detail(request, pk: int):
+    """A fair with the employers that attend and the open jobs they bring; residents register here."""
+    fair = selectors.fair_public(pk=pk)
+    if fair is None:
+        raise Http404
+    return render(request, "employment/fair_detail.html", _fair_detail_context(request, fair))
+
+
+@resident_required
+@require_POST
+def fair_register(request, pk: int):
+    fair = selectors.fair_public(pk=pk)
+    if fair is None:
+        raise Http404
+    try:
+        registration = services.fair_register(fair=fair, resident=request.resident, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect("employment:fair-detail", pk=fair.pk)
+    if registration.state == registration.State.WAITLISTED:
+        place = selectors.fair_waitlist_places([registration])[registration.pk]
+        messages.warning(
+            request,
+            _("The fair is full. You are number %(place)d on the waiting list; you will be told when a place "
+              "is yours.") % {"place": place},
+        )  # fmt: skip
+    else:
+        messages.success(request, _("You are registered. Show the QR code on this page at the entrance."))
+    return redirect("employment:fair-mine")
+
+
+@resident_required
+@require_POST
+def fair_registration_cancel(request, pk: int):
+    registration = selectors.resident_fair_registration(resident=request.resident, pk=pk)
+    if registration is None:
+        raise Http404
+    try:
+        services.fair_registration_cancel(registration=registration, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your registration was cancelled."))
+    return redirect("employment:fair-mine")
+
+
+@resident_required
+def fair_mine(request):
+    """The resident's fairs: the QR code and number of each place held, the place on each waiting list."""
+    page = _page(request, selectors.resident_fair_registrations(resident=request.resident))
+    places = selectors.fair_waitlist_places(page.object_list)
+    today = timezone.localdate()
+    rows = [
+        {
+            "registration": registration,
+            "fair": registration.fair,
+            "waitlist_place": places.get(registration.pk),
+            "qr": selectors.fair_check_in_qr_svg(registration.code)
+            if registration.state == registration.State.REGISTERED and registration.fair.date >= today
+            else None,
+            "can_cancel": registration.state in (registration.State.REGISTERED, registration.State.WAITLISTED)
+            and registration.fair.state == registration.fair.State.SCHEDULED
+            and registration.fair.date >= today,
+        }
+        for registration in page.object_list
+    ]
+    return render(request, "employment/fair_mine.html", {"page": page, "rows": rows})
+
+
+@employer_required
+def employer_fair_list(request):
+    """The fairs the company attends, with the jobs it brings and the interviews it booked."""
+    page = _page(request, selectors.employer_fairs(employer=request.employer))
+    return render(request, "employment/fair_employer_list.html", {"page": page, "employer": request.employer})
+
+
+def _employer_participation(request, pk: int):
+    participation = selectors.employer_fair(employer=request.employer, fair_pk=pk)
+    if participation is None:
+        raise Http404
+    return participation
+
+
+def _employer_fair_form(request, participation, data=None) -> FairInterviewForm:
+    return FairInterviewForm(
+        data,
+        applications=selectors.employer_fair_applicants(employer=request.employer),
+        slots=selectors.fair_free_slots(participation=participation),
+    )
+
+
+def _employer_fair_page(request, participation, form, status=200):
+    return render(
+        request,
+        "employment/fair_employer_detail.html",
+        {
+            "participation": participation,
+            "fair": participation.fair,
+            "interviews": selectors.fair_booked_interviews(participation=participation),
+            "form": form,
+            "bookable": participation.fair.state == participation.fair.State.SCHEDULED
+            and participation.fair.date >= timezone.localdate(),
+        },
+        status=status,
+    )
+
+
+@employer_required
+def employer_fair(request, pk: int):
+    """The company's table at a fair: its interviews booked, and a form to book another for an applicant."""
+    participation = _employer_participation(request, pk)
+    return _employer_fair_page(request, participation, _employer_fair_form(request, participation))
+
+
+@employer_required
+@require_POST
+def employer_fair_book(request, pk: int):
+    participation = _employer_participation(request, pk)
+    form = _employer_fair_form(request, participation, request.POST)
+    if form.is_valid():
+        application = selectors.employer_application(
+            employer=request.employer, pk=form.cleaned_data["application"]
+        )
+        try:
+            if application is None:
+                raise DomainError(_("Choose one of your applicants."), field="application")
+            services.fair_interview_book(
+                fair=participation.fair, employer=request.employer, application=application,
+                starts_at=form.cleaned_data["starts_at"], actor=request.user,
+            )  # fmt: skip
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The interview is booked; the applicant was told."))
+            return redirect("employment:employer-fair", pk=participation.fair_id)
+    return _employer_fair_page(request, participation, form, status=400)
+
+
+@employer_required
+@require_POST
+def employer_fair_interview_cancel(request, pk: int):
+    slot = selectors.fair_interviews_for_user(request.user).filter(pk=pk).first()
+    if slot is None:
+        raise Http404
+    try:
+        services.fair_interview_cancel(slot=slot, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The interview was cancelled; the applicant was told."))
+    return redirect("employment:employer-fair", pk=slot.participation.fair_id)
+
+
+# --- Training programmes and subsidies ---
+
+
+def training_list(request):
+    """Free training programmes not yet ended, for everyone, with filters and pages."""
+    form = TrainingSearchForm(request.GET or None)
+    arguments = form.search_arguments() if form.is_valid() else {}
+    programmes = selectors.training_programme_list(**arguments)
+    return render(
+        request,
+        "employment/training_list.html",
+        {"form": form, "page": _page(request, programmes), "query": _query_without_page(request),
+         "today": timezone.localdate()},
+    )  # fmt: skip
+
+
+def training_detail(request, pk: int):
+    """A programme: what it teaches, where and when, seats left; a resident enrols or withdraws here."""
+    programme = selectors.training_programme_get(pk)
+    if programme is None:
+        raise Http404
+    resident = resident_for_user(request.user)
+    context = {"programme": programme, "resident": resident, "today": timezone.localdate()}
+    if resident is not None:
+        enrolment = selectors.training_enrolment_for(programme=programme, resident=resident)
+        context["enrolment"] = enrolment
+        context["position"] = selectors.training_waitlist_position(enrolment) if enrolment else None
+    return render(request, "employment/training_detail.html", context)
+
+
+@resident_required
+@require_POST
+def training_enrol(request, pk: int):
+    programme = selectors.training_programme_get(pk)
+    if programme is None:
+        raise Http404
+    try:
+        enrolment = services.training_enrol(
+            programme=programme, resident=request.resident, actor=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        if enrolment.state == enrolment.State.ENROLLED:
+            messages.success(request, _("You are enrolled. The training is free of charge."))
+        else:
+            messages.success(request, _("Every seat is taken: you are on the waiting list and will be told."))
+    return redirect("employment:training-detail", pk=pk)
+
+
+@resident_required
+@require_POST
+def training_withdraw(request, pk: int):
+    enrolment = selectors.resident_enrolment(resident=request.resident, pk=pk)
+    if enrolment is None:
+        raise Http404
+    try:
+        services.training_withdraw(enrolment=enrolment, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("You have withdrawn from the programme."))
+    return redirect("employment:training-detail", pk=enrolment.programme_id)
+
+
+@resident_required
+def training_mine(request):
+    """The resident's enrolments with their state, attendance and place on the waiting list."""
+    enrolments = selectors.resident_enrolments(resident=request.resident)
+    return render(request, "employment/training_mine.html", {"page": _page(request, enrolments)})
+
+
+@resident_required
+def training_certificates(request):
+    """The resident's certificates, with the subsidy each entitles to and the state of its claim."""
+    standings = selectors.resident_certificates(resident=request.resident)
+    return render(request, "employment/subsidy_certificates.html", {"standings": standings})
+
+
+@resident_required
+@require_POST
+def training_subsidy_claim(request, pk: int):
+    certificate = selectors.resident_certificate(resident=request.resident, pk=pk)
+    if certificate is None:
+        raise Http404
+    try:
+        claim = services.subsidy_claim_submit(certificate=certificate, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Your claim of %(amount)s yuan was sent. A caseworker will decide on it.")
+            % {"amount": claim.amount},
+        )
+    return redirect("employment:training-certificates")
+
+
+@employer_required
+def employer_training(request):
+    """The on-site workshops the company hosts, with a link to each session's attendance sheet."""
+    programmes = selectors.employer_training_programmes(employer=request.employer)
+    return render(
+        request,
+        "employment/training_employer.html",
+        {"page": _page(request, programmes), "today": timezone.localdate()},
+    )
+
+
+@employer_required
+def employer_training_attendance(request, pk: int, session: int):
+    """The host employer ticks who was present at a session of its workshop."""
+    found = selectors.employer_training_session(
+        employer=request.employer, programme_pk=pk, session_pk=session
+    )
+    if found is None:
+        raise Http404
+    enrolments, marked = selectors.training_session_trainees(found)
+    form = TrainingAttendanceForm(request.POST or None, enrolments=enrolments, initial={"present": marked})
+    if request.method == "POST" and form.is_valid():
+        try:
+            n = services.training_attendance_mark(
+                session=found, present=form.cleaned_data["present"], actor=request.user
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Attendance saved: %(n)d present.") % {"n": n})
+            return redirect("employment:employer-training")
+    return render(
+        request,
+        "employment/training_employer_attendance.html",
+        {"session": found, "form": form},
+        status=400 if form.errors else 200,
+    )

@@ -16,6 +16,7 @@ from kunshan_portal.lifecycle import lifecycle_transition
 from kunshan_portal.models import User
 from residents.idcard import IdNumberError, parse_id_number, validate_uscc
 from residents.models import (
+    AccountClosure,
     CertificateType,
     Education,
     Employer,
@@ -765,3 +766,205 @@ def employer_account_remove(*, employer: Employer, user: User, actor: User | Non
     employer.accounts.remove(user)
     if not user.employers.exists():
         user.groups.remove(Group.objects.get(name=roles.EMPLOYER))
+
+
+# --- Training programmes and subsidies ---
+
+
+@transaction.atomic
+def resident_certificate_award(
+    *, resident: Resident, certificate_type: CertificateType | None, skill: Skill | None, obtained_on: date
+) -> ResidentCertificate | None:
+    """A programme the resident completed adds its skill and its certificate to the registry (so job
+    matching counts them at once); a certificate already declared becomes one earned through the programme.
+    Called by the training service, which has checked the completion."""
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    if skill is not None:
+        resident.skills.add(skill)
+    if certificate_type is None:
+        return None
+    certificate, created = ResidentCertificate.objects.get_or_create(
+        resident=resident,
+        certificate_type=certificate_type,
+        defaults={"obtained_on": obtained_on, "source": ResidentCertificate.Source.PROGRAMME},
+    )
+    if not created and certificate.source != ResidentCertificate.Source.PROGRAMME:
+        certificate.source = ResidentCertificate.Source.PROGRAMME
+        certificate.obtained_on = obtained_on
+        certificate.save(update_fields=["source", "obtained_on", "updated_at"])
+    return certificate
+
+
+# --- Account closure ---
+# A resident may ask for their account to be closed. The request waits for a grace period (the resident
+# may cancel it, for instance when someone else used their password), then the daily run closes it; a
+# residents caseworker may close it at once, e.g. when the person asks at a service point. Closing erases
+# what identifies or reaches the person (name, phone, address, employer, skills and declared
+# certificates, family members not needed by another record, the login and its notices) and keeps the
+# records the law requires: the identity number stays encrypted because the social-insurance ledger,
+# legal-aid cases, tenancies and school placements are kept under it, and those records stay as they are.
+CLOSED_NAME = "已注销"
+ERASED_RESIDENT_FIELDS = {"name": CLOSED_NAME, "phone": "", "address": "", "employer_id": None}
+
+
+def _closure_grace():
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    return timedelta(days=settings.KUNSHAN_CLOSURE_GRACE_DAYS)
+
+
+@transaction.atomic
+def account_closure_request(*, resident: Resident, actor: User) -> AccountClosure:
+    """The resident asks for their account to be closed; it closes after the grace period unless cancelled."""
+    from django.urls import reverse
+
+    from kunshan_portal.notices import notice_send
+
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    if actor.pk is None or resident.user_id != actor.pk:
+        raise DomainError(_("Only the resident can ask for their account to be closed."), code="forbidden")
+    if resident.closures.filter(state=AccountClosure.State.REQUESTED).exists():
+        raise DomainError(_("You have already asked for your account to be closed."))
+    if resident.closures.filter(state=AccountClosure.State.CLOSED).exists():
+        raise DomainError(_("This account is closed."))
+    closure = AccountClosure.objects.create(
+        resident=resident, requested_by=actor, due_at=timezone.now() + _closure_grace()
+    )
+    notice_send(
+        recipient=actor,
+        subject=_("Your account will be closed"),
+        body=_(
+            "You asked for your portal account to be closed. It will be closed on %(date)s. Until then "
+            "you can cancel on your page. If you did not ask for this, cancel and change your password."
+        ),
+        params={"date": timezone.localtime(closure.due_at).date().isoformat()},
+        link=reverse("residents:me-close"),
+    )
+    return closure
+
+
+@transaction.atomic
+def account_closure_cancel(*, closure: AccountClosure, actor: User) -> AccountClosure:
+    """The resident withdraws the request before it is carried out; nothing was erased."""
+    closure = AccountClosure.objects.select_for_update().select_related("resident").get(pk=closure.pk)
+    if closure.resident.user_id != actor.pk:
+        raise DomainError(_("Only the resident can cancel this request."), code="forbidden")
+    if closure.state != AccountClosure.State.REQUESTED:
+        raise DomainError(_("This request can no longer be cancelled."))
+    closure.state = AccountClosure.State.CANCELLED
+    closure.cancelled_at = timezone.now()
+    closure.save(update_fields=["state", "cancelled_at", "updated_at"])
+    return closure
+
+
+def _records_kept(resident: Resident) -> dict[str, int]:
+    """How many records of each kind other parts of the portal keep under the closed resident."""
+    from pghistory.models import Event
+
+    erased = {FamilyMember, ResidentCertificate, PersonalDataAccess}
+    kept = {}
+    for relation in Resident._meta.related_objects:
+        model = relation.related_model
+        if relation.many_to_many or model in erased or issubclass(model, Event):
+            continue
+        if model._meta.label == "residents.AccountClosure":
+            continue
+        count = model._default_manager.filter(**{relation.field.name: resident}).count()
+        if count:
+            kept[model._meta.label_lower] = count
+    return kept
+
+
+def _erase_family(resident: Resident) -> None:
+    """Family members go, except those another record needs (a child placed in a school): those keep
+    their identity number and lose their name."""
+    from django.db.models import RestrictedError
+
+    for member in list(resident.family.all()):
+        try:
+            with transaction.atomic():
+                member.delete()
+        except (ProtectedError, RestrictedError):
+            FamilyMember.objects.filter(pk=member.pk).update(name=CLOSED_NAME)
+
+
+def _erase_history(resident: Resident, member_ids: list[int]) -> None:
+    """The change history keeps who did what and when, but no longer the erased values."""
+    from django.apps import apps
+
+    apps.get_model("residents", "ResidentEvent").objects.filter(pgh_obj_id=resident.pk).update(
+        **ERASED_RESIDENT_FIELDS
+    )
+    apps.get_model("residents", "FamilyMemberEvent").objects.filter(pgh_obj_id__in=member_ids).update(
+        name=CLOSED_NAME
+    )
+
+
+def _close_login(user: User) -> None:
+    from django_otp import devices_for_user
+    from rest_framework.authtoken.models import Token
+
+    from kunshan_portal.models import Notice
+
+    Token.objects.filter(user=user).delete()
+    for device in devices_for_user(user, confirmed=None):
+        device.delete()
+    Notice.objects.filter(recipient=user).delete()
+    user.username = f"closed-{user.pk}"
+    user.first_name = user.last_name = user.email = user.phone = ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
+
+
+@transaction.atomic
+def account_closure_carry_out(*, closure: AccountClosure, actor: User | None) -> AccountClosure:
+    """Erase the resident's personal data and disable the login, keeping the records the law requires.
+    ``actor`` None is the daily run, which closes only requests past their grace period; a residents
+    caseworker may close a request at once."""
+    closure = AccountClosure.objects.select_for_update().get(pk=closure.pk)
+    if closure.state != AccountClosure.State.REQUESTED:
+        raise DomainError(_("Only a pending request can be carried out."))
+    if actor is None:
+        if closure.due_at > timezone.now():
+            raise DomainError(_("The grace period of this request has not ended."))
+    elif not actor.has_perm("residents.change_resident"):
+        raise DomainError(_("You may not close residents' accounts."), code="forbidden")
+    resident = Resident.objects.select_for_update().get(pk=closure.resident_id)
+    member_ids = list(resident.family.values_list("pk", flat=True))
+    kept = _records_kept(resident)
+    for field, value in ERASED_RESIDENT_FIELDS.items():
+        setattr(resident, field, value)
+    resident.save(update_fields=[*(f.removesuffix("_id") for f in ERASED_RESIDENT_FIELDS), "updated_at"])
+    resident.skills.clear()
+    resident.certificates.filter(source=ResidentCertificate.Source.DECLARED).delete()
+    _erase_family(resident)
+    _erase_history(resident, member_ids)
+    if resident.user_id:
+        _close_login(resident.user)
+    closure.state = AccountClosure.State.CLOSED
+    closure.closed_at = timezone.now()
+    closure.closed_by = actor
+    closure.kept = kept
+    closure.save(update_fields=["state", "closed_at", "closed_by", "kept", "updated_at"])
+    return closure
+
+
+def account_closures_due(*, now=None) -> int:
+    """The daily run: close every request whose grace period has ended (each in its own transaction)."""
+    import pghistory
+
+    due = AccountClosure.objects.filter(
+        state=AccountClosure.State.REQUESTED, due_at__lte=now or timezone.now()
+    ).values_list("pk", flat=True)
+    closed = 0
+    for pk in list(due):
+        with pghistory.context(run="account closure after the grace period"):
+            try:
+                account_closure_carry_out(closure=AccountClosure(pk=pk), actor=None)
+                closed += 1
+            except DomainError:
+                continue  # cancelled or closed meanwhile
+    return closed
