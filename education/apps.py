@@ -12,3 +12,13 @@ class EducationConfig(AppConfig):
 
         register_application_source(application_summaries)
         register_dashboard_section(dashboard_section)
+
+        from kunshan_portal.registry import register_city_seeder
+
+        register_city_seeder("education", "education.seeding.seed_city", order=50)
+
+        # --- Dashboard figures ---
+        from education.selectors import dashboard_domain
+        from kunshan_portal.registry import register_dashboard_domain
+
+        register_dashboard_domain(dashboard_domain())

@@ -4,9 +4,10 @@ the computation of a round (for its preview and its run), cut-offs, and the offi
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from education.matching import cutoffs, deferred_acceptance
@@ -562,3 +563,117 @@ def application_summaries(resident: Resident) -> list:
         )
         for a in Application.objects.filter(parent=resident).select_related("child", "school_year")
     ]
+
+
+# --- Dashboard figures ---
+
+
+def school_figures(*, since: date) -> list[dict]:
+    """The latest school year per school: children placed, how many in public schools, seats and seats
+    taken (open offers hold seats too): three queries."""
+    year = latest_school_year()
+    if year is None:
+        return []
+    enrolled = dict(
+        Enrolment.objects.filter(school_year_id=year)
+        .values("school")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("school", "n")
+    )
+    seats = {
+        row["school"]: row
+        for row in SchoolSeats.objects.filter(school_year_id=year)
+        .values("school")
+        .annotate(seats=Sum("seats"), taken=Sum("taken"))
+        .order_by()
+    }
+    schools = School.objects.filter(pk__in=enrolled.keys() | seats.keys()).select_related("town")
+    rows = []
+    for school in schools.order_by("town_id", "kind", "code"):
+        placed = enrolled.get(school.pk, 0)
+        own = seats.get(school.pk) or {}
+        rows.append(
+            {
+                "town": school.town.code,
+                "key": school.code,
+                "label": (school.name_zh, school.name_en),
+                "placed": placed,
+                "public": placed if school.kind == School.Kind.PUBLIC else 0,
+                "seats": own.get("seats") or 0,
+                "taken": own.get("taken") or 0,
+                "seats_left": (own.get("seats") or 0) - (own.get("taken") or 0),
+            }
+        )
+    return rows
+
+
+def placement_monthly_figures(*, since: date) -> list[dict]:
+    """Children enrolled per month (from ``since``) and the school's town, and how many in public schools."""
+    start = timezone.make_aware(datetime.combine(since, datetime.min.time()))
+    rows = (
+        Enrolment.objects.filter(created_at__gte=start)
+        .annotate(month=TruncMonth("created_at"))
+        .values("month", "school__town__code")
+        .annotate(placed=Count("id"), public=Count("id", filter=Q(school__kind=School.Kind.PUBLIC)))
+        .order_by("month", "school__town__code")
+    )
+    return [
+        {
+            "month": timezone.localtime(row["month"]).date(),
+            "town": row["school__town__code"],
+            "placed": row["placed"],
+            "public": row["public"],
+        }
+        for row in rows
+    ]
+
+
+def dashboard_domain():
+    """The school places page of the officials' dashboards."""
+    from django.utils.translation import gettext_lazy
+
+    from kunshan_portal.registry import DashboardColumn, DashboardDomain, DashboardHeadline, DashboardTable
+
+    placed = (
+        DashboardColumn("placed", gettext_lazy("Children placed")),
+        DashboardColumn("public", gettext_lazy("In public schools")),
+        DashboardColumn(
+            "public_share", gettext_lazy("Public-school share"), kind="share", of=("public", "placed")
+        ),
+    )
+    schools = (
+        *placed,
+        DashboardColumn("seats", gettext_lazy("Seats"), kind="number"),
+        DashboardColumn("taken", gettext_lazy("Seats taken or offered"), kind="number"),
+        DashboardColumn("seats_left", gettext_lazy("Seats left"), kind="number"),
+    )
+    return DashboardDomain(
+        key="education",
+        title=gettext_lazy("School places"),
+        order=50,
+        tables=(
+            DashboardTable(
+                key="schools", title=gettext_lazy("Schools, latest school year"), columns=schools,
+                breakdown="key", rows=school_figures, key_label=gettext_lazy("School"), chart="bar",
+                chart_columns=("placed", "seats_left"),
+                caption=gettext_lazy("Children placed and seats per school in the latest school year."),
+            ),
+            DashboardTable(
+                key="schools-by-town", title=gettext_lazy("School places by town or zone"), columns=schools,
+                breakdown="town", source="schools", chart="bar", chart_columns=("placed", "public"),
+                caption=gettext_lazy("The latest school year, by the school's town or zone."),
+            ),
+            DashboardTable(
+                key="placements", title=gettext_lazy("Children placed by month"), columns=placed,
+                rows=placement_monthly_figures, chart="bar", chart_columns=("placed", "public"),
+                caption=gettext_lazy("Enrolments by the month the place was taken."),
+            ),
+        ),
+        headlines=(
+            DashboardHeadline(gettext_lazy("Children placed (latest school year)"), "schools", "placed"),
+            DashboardHeadline(gettext_lazy("Public-school share"), "schools", "public_share"),
+            DashboardHeadline(gettext_lazy("Seats left"), "schools", "seats_left"),
+            DashboardHeadline(gettext_lazy("Children placed in the period"), "placements", "placed"),
+        ),
+    )  # fmt: skip

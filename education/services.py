@@ -32,6 +32,7 @@ from education.selectors import (
     policy_in_force,
     round_outcome,
 )
+from kunshan_portal.dashboard import dashboard_refresh_soon
 from kunshan_portal.errors import DomainError
 from kunshan_portal.lifecycle import lifecycle_transition
 from kunshan_portal.models import User
@@ -506,6 +507,7 @@ def round_run(*, round_id: int) -> Round | None:
         from education.tasks import round_notify_task
 
         transaction.on_commit(lambda: round_notify_task.delay(round_id))
+        dashboard_refresh_soon("education round")  # the offers change the officials' figures
         return round_
 
 

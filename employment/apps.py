@@ -12,3 +12,18 @@ class EmploymentConfig(AppConfig):
 
         register_application_source(resident_application_summaries)
         register_dashboard_section(employment_stats)
+
+        from kunshan_portal.registry import register_city_seeder
+
+        register_city_seeder("employment", "employment.seeding.seed_city", order=20)
+
+        # --- Dashboard figures ---
+        from employment.selectors import dashboard_domain
+        from kunshan_portal.registry import register_dashboard_domain
+
+        register_dashboard_domain(dashboard_domain())
+
+        # --- Training programmes and subsidies ---
+        from employment.selectors import resident_training_summaries
+
+        register_application_source(resident_training_summaries)

@@ -12,3 +12,13 @@ class HousingConfig(AppConfig):
 
         register_application_source(housing_application_summaries)
         register_dashboard_section(housing_dashboard)
+
+        from kunshan_portal.registry import register_city_seeder
+
+        register_city_seeder("housing", "housing.seeding.seed_city", order=40)
+
+        # --- Dashboard figures ---
+        from housing.selectors import dashboard_domain
+        from kunshan_portal.registry import register_dashboard_domain
+
+        register_dashboard_domain(dashboard_domain())

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -20,9 +20,10 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -779,3 +780,157 @@ def transfer_plan() -> TransferPlan:
         if place is not None and place != endowments[pk]
     ]
     return TransferPlan(considered=len(requests), moves=moves)
+
+
+# --- Dashboard figures ---
+
+
+def compound_figures(*, since: date) -> list[dict]:
+    """Today's figures per compound: places, let, under offer, free, waiting applicants, and the move-ins
+    of the last year with the days they waited (for the average wait): six grouped queries."""
+    occupancy = compound_occupancy()
+    waiting = waiting_by_compound()
+    year_ago = timezone.localdate() - timedelta(days=TURNOVER_DAYS)
+    waited = ExpressionWrapper(
+        F("start_date") - TruncDate("application__submitted_at"), output_field=DurationField()
+    )
+    moves = {
+        row["place__compound"]: row
+        for row in Tenancy.objects.filter(application__isnull=False, start_date__gt=year_ago)
+        .order_by()
+        .values("place__compound")
+        .annotate(moves=Count("id"), waited=Sum(waited))
+    }
+    rows = []
+    for row in occupancy:
+        compound = row.compound
+        moved = moves.get(compound.pk) or {}
+        rows.append(
+            {
+                "town": compound.town.code,
+                "key": compound.code,
+                "label": (compound.name_zh, compound.name_en),
+                "places": row.places,
+                "occupied": row.occupied,
+                "offered": row.offered,
+                "free": row.free,
+                "waiting": waiting.get(compound.pk, 0),
+                "moves": moved.get("moves") or 0,
+                "wait_days": round(moved["waited"].total_seconds() / 86400, 1) if moved.get("waited") else 0,
+            }
+        )
+    return rows
+
+
+TENANCIES_AT_MONTH_END_SQL = """
+SELECT m.month::date, t.code, count(*)
+FROM generate_series(%(since)s::date, %(last)s::date, interval '1 month') AS m(month)
+JOIN housing_tenancy te
+  ON te.start_date <= LEAST((m.month + interval '1 month' - interval '1 day')::date, %(today)s::date)
+ AND (te.end_date IS NULL
+      OR te.end_date > LEAST((m.month + interval '1 month' - interval '1 day')::date, %(today)s::date))
+JOIN housing_place p ON p.id = te.place_id
+JOIN housing_compound c ON c.id = p.compound_id
+JOIN residents_town t ON t.id = c.town_id
+GROUP BY 1, 2
+"""
+
+
+def housing_monthly_figures(*, since: date) -> list[dict]:
+    """Per month (from ``since``) and town: places let at the month's end (today for this month),
+    move-ins and move-outs by the compound's town, and applications by the applicant's town."""
+    today = timezone.localdate()
+    rows: dict[tuple[date, str], dict] = {}
+
+    def add(month, town, name, n):
+        month = month.date() if hasattr(month, "date") and callable(month.date) else month
+        row = rows.setdefault(
+            (month, town),
+            {"month": month, "town": town, "let": 0, "move_ins": 0, "move_outs": 0, "applications": 0},
+        )
+        row[name] += n
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            TENANCIES_AT_MONTH_END_SQL, {"since": since, "last": today.replace(day=1), "today": today}
+        )
+        for month, town, n in cursor.fetchall():
+            add(month, town, "let", n)
+    for moment, name in (("start_date", "move_ins"), ("end_date", "move_outs")):
+        for month, town, n in (
+            Tenancy.objects.filter(**{f"{moment}__gte": since})
+            .annotate(month=TruncMonth(moment))
+            .values("month", "place__compound__town__code")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("month", "place__compound__town__code", "n")
+        ):
+            add(month, town, name, n)
+    start = timezone.make_aware(datetime.combine(since, datetime.min.time()))
+    for month, town, n in (
+        HousingApplication.objects.filter(submitted_at__gte=start)
+        .annotate(month=TruncMonth("submitted_at"))
+        .values("month", "resident__town__code")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("month", "resident__town__code", "n")
+    ):
+        add(timezone.localtime(month).date(), town, "applications", n)
+    return sorted(rows.values(), key=lambda row: (row["month"], row["town"]))
+
+
+def dashboard_domain():
+    """The housing page of the officials' dashboards."""
+    from django.utils.translation import gettext_lazy
+
+    from kunshan_portal.registry import DashboardColumn, DashboardDomain, DashboardHeadline, DashboardTable
+
+    stock = (
+        DashboardColumn("places", gettext_lazy("Places"), kind="number"),
+        DashboardColumn("occupied", gettext_lazy("Places let"), kind="number"),
+        DashboardColumn("occupancy", gettext_lazy("Occupancy"), kind="share", of=("occupied", "places")),
+        DashboardColumn("offered", gettext_lazy("Under offer"), kind="number"),
+        DashboardColumn("free", gettext_lazy("Free"), kind="number"),
+        DashboardColumn("waiting", gettext_lazy("Applicants waiting")),
+        DashboardColumn("moves", gettext_lazy("Moved in from the list, last 12 months")),
+        DashboardColumn("wait_days", gettext_lazy("Days waited in all"), kind="number", hidden=True),
+        DashboardColumn(
+            "average_wait", gettext_lazy("Average wait (days)"), kind="average", of=("wait_days", "moves")
+        ),
+    )
+    monthly = (
+        DashboardColumn("let", gettext_lazy("Places let at the month's end"), kind="number", agg="last"),
+        DashboardColumn("move_ins", gettext_lazy("Move-ins")),
+        DashboardColumn("move_outs", gettext_lazy("Move-outs")),
+        DashboardColumn("applications", gettext_lazy("Applications")),
+    )
+    return DashboardDomain(
+        key="housing",
+        title=gettext_lazy("Housing"),
+        order=30,
+        tables=(
+            DashboardTable(
+                key="compounds", title=gettext_lazy("Compounds and dormitories today"), columns=stock,
+                breakdown="key", rows=compound_figures, key_label=gettext_lazy("Compound"), chart="bar",
+                chart_columns=("occupied", "free", "waiting"),
+                caption=gettext_lazy("Places, occupancy, waiting list and average wait per compound, today."),
+            ),
+            DashboardTable(
+                key="compounds-by-town", title=gettext_lazy("Housing by town or zone today"), columns=stock,
+                breakdown="town", source="compounds", chart="bar", chart_columns=("occupied", "free", "waiting"),
+                caption=gettext_lazy("The same figures added up for each town or zone."),
+            ),
+            DashboardTable(
+                key="monthly", title=gettext_lazy("Housing by month"), columns=monthly,
+                rows=housing_monthly_figures, chart="line", chart_columns=("move_ins", "move_outs", "applications"),
+                caption=gettext_lazy("Places let at each month's end, move-ins, move-outs and new applications."),
+            ),
+        ),
+        headlines=(
+            DashboardHeadline(gettext_lazy("Housing places"), "compounds", "places"),
+            DashboardHeadline(gettext_lazy("Occupancy"), "compounds", "occupancy"),
+            DashboardHeadline(gettext_lazy("Applicants on the waiting list"), "compounds", "waiting"),
+            DashboardHeadline(gettext_lazy("Average wait (days)"), "compounds", "average_wait"),
+            DashboardHeadline(gettext_lazy("Places let"), "monthly", "let"),
+        ),
+    )  # fmt: skip

@@ -44,6 +44,7 @@ from housing.selectors import (
     partnered_compound_ids,
     transfer_plan,
 )
+from kunshan_portal.dashboard import dashboard_refresh_soon
 from kunshan_portal.errors import DomainError
 from kunshan_portal.lifecycle import lifecycle_transition
 from kunshan_portal.models import User
@@ -433,6 +434,7 @@ def round_run(*, round: AllocationRound, actor: User | None) -> AllocationRound:
     round.state, round.run_at, round.run_by = AllocationRound.State.RUN, timezone.now(), actor
     round.considered, round.placed, round.summary = considered, placed, summary
     round.save()
+    dashboard_refresh_soon("housing round")  # the offers change the officials' figures
     return round
 
 

@@ -12,3 +12,13 @@ class InsuranceConfig(AppConfig):
 
         register_application_source(enrolment_summaries)
         register_dashboard_section(insurance_stats)
+
+        from kunshan_portal.registry import register_city_seeder
+
+        register_city_seeder("insurance", "insurance.seeding.seed_city", order=30)
+
+        # --- Dashboard figures ---
+        from insurance.selectors import dashboard_domain
+        from kunshan_portal.registry import register_dashboard_domain
+
+        register_dashboard_domain(dashboard_domain())

@@ -1,7 +1,7 @@
 """Reads of social insurance: the rate table in force, enrolments, statements, the ledger and arrears."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -406,3 +406,120 @@ def insurance_stats() -> tuple[str, list[tuple[str, object]]]:
             )
         )
     return _("Social insurance"), rows
+
+
+# --- Dashboard figures ---
+
+
+def contribution_figures(*, since: date) -> list[dict]:
+    """Contributions collected per month (from ``since``), fund and employer's town, from the running
+    totals the monthly runs keep: one grouped query."""
+    rows = (
+        ContributionTotal.objects.filter(period__gte=since)
+        .values("period", "employer__town__code", "scheme")
+        .annotate(employer_amount=Sum("employer_amount"), employee_amount=Sum("employee_amount"))
+        .order_by("period", "employer__town__code")
+    )
+    labels = dict(Scheme.choices)
+    order = {scheme: n for n, scheme in enumerate(SCHEMES)}
+    return sorted(
+        (
+            {
+                "month": row["period"],
+                "town": row["employer__town__code"],
+                "key": row["scheme"],
+                "label": labels.get(row["scheme"], row["scheme"]),
+                "employer_amount": row["employer_amount"] or ZERO,
+                "employee_amount": row["employee_amount"] or ZERO,
+                "collected": (row["employer_amount"] or ZERO) + (row["employee_amount"] or ZERO),
+            }
+            for row in rows
+        ),
+        key=lambda row: (row["month"], row["town"] or "", order.get(row["key"], 99)),
+    )
+
+
+ENROLMENT_MONTHS_SQL = """
+SELECT date_trunc('month', {moment})::date AS month, t.code, count(*)
+FROM insurance_enrolment e
+JOIN residents_resident r ON r.id = e.resident_id
+JOIN residents_town t ON t.id = r.town_id
+WHERE {moment} IS NOT NULL
+GROUP BY 1, 2
+"""
+
+
+def insured_figures(*, since: date) -> list[dict]:
+    """Residents insured at each month's end (an enrolment in force on its last day, as the monthly run
+    counts them), by town of residence: starts and ends counted once each and summed up month by month,
+    so the cost does not grow with the number of months."""
+    changes: dict[str, dict[date, int]] = {}
+    with connection.cursor() as cursor:
+        # in force on day D: started on or before D, and not ended before D (ended on the day before
+        # D + 1, i.e. from the month of end_date + 1 day on)
+        for moment, sign in (("e.start_date", 1), ("(e.end_date + 1)", -1)):
+            cursor.execute(ENROLMENT_MONTHS_SQL.format(moment=moment))
+            for month, town, n in cursor.fetchall():
+                by_month = changes.setdefault(town, {})
+                by_month[month] = by_month.get(month, 0) + sign * n
+    last = timezone.localdate().replace(day=1)
+    rows = []
+    for town, by_month in sorted(changes.items()):
+        insured, month = 0, min(by_month)
+        while month <= last:
+            insured += by_month.get(month, 0)
+            if month >= since and insured:
+                rows.append({"month": month, "town": town, "insured": insured})
+            month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return rows
+
+
+def dashboard_domain():
+    """The social-insurance page of the officials' dashboards."""
+    from django.utils.translation import gettext_lazy
+
+    from kunshan_portal.registry import DashboardColumn, DashboardDomain, DashboardHeadline, DashboardTable
+
+    money = (
+        DashboardColumn("collected", gettext_lazy("Collected (yuan)"), kind="money"),
+        DashboardColumn("employer_amount", gettext_lazy("Employers' part (yuan)"), kind="money"),
+        DashboardColumn("employee_amount", gettext_lazy("Employees' part (yuan)"), kind="money"),
+    )
+    return DashboardDomain(
+        key="insurance",
+        title=gettext_lazy("Social insurance"),
+        order=40,
+        tables=(
+            DashboardTable(
+                key="insured", title=gettext_lazy("Insured residents by month"),
+                columns=(DashboardColumn("insured", gettext_lazy("Insured residents"), agg="last"),),
+                rows=insured_figures, chart="line",
+                caption=gettext_lazy("Residents with an enrolment in force on the month's last day."),
+            ),
+            DashboardTable(
+                key="insured-by-town", title=gettext_lazy("Insured residents by town or zone"),
+                columns=(DashboardColumn("insured", gettext_lazy("Insured residents"), agg="last"),),
+                breakdown="town", source="insured",
+                caption=gettext_lazy("At the end of the period, by town of residence."),
+            ),
+            DashboardTable(
+                key="contributions", title=gettext_lazy("Contributions collected by month"), columns=money,
+                rows=contribution_figures, chart="bar",
+                caption=gettext_lazy("Contributions computed by the monthly runs, all funds."),
+            ),
+            DashboardTable(
+                key="contributions-by-fund", title=gettext_lazy("Contributions by fund"), columns=money,
+                breakdown="key", source="contributions", key_label=gettext_lazy("Fund"), chart="share",
+                caption=gettext_lazy("Contributions in the period, by fund."),
+            ),
+            DashboardTable(
+                key="contributions-by-town", title=gettext_lazy("Contributions by town or zone"), columns=money,
+                breakdown="town", source="contributions",
+                caption=gettext_lazy("Contributions in the period, by the employer's town."),
+            ),
+        ),
+        headlines=(
+            DashboardHeadline(gettext_lazy("Insured residents"), "insured", "insured"),
+            DashboardHeadline(gettext_lazy("Contributions collected (yuan)"), "contributions", "collected"),
+        ),
+    )  # fmt: skip

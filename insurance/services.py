@@ -52,6 +52,7 @@ from insurance.models import (
 )
 from insurance.payroll import PayrollFileError, read_payroll
 from insurance.selectors import current_period, rate_table_for_period
+from kunshan_portal.dashboard import dashboard_refresh_soon
 from kunshan_portal.errors import DomainError
 from kunshan_portal.lifecycle import lifecycle_transition
 from kunshan_portal.models import User
@@ -711,6 +712,7 @@ def _run_close(run: ContributionRun) -> None:
         cursor.execute(TOTALS_SQL, {"period": run.period})
     run.finished_at = timezone.now()
     run.save(update_fields=["finished_at", "updated_at"])
+    dashboard_refresh_soon("insurance run")  # the month's contributions change the officials' figures
 
 
 @transaction.atomic

@@ -31,4 +31,15 @@ app.conf.beat_schedule = {
         "task": "legal_aid.tasks.cases_flag_overdue_task",
         "schedule": crontab(minute=0, hour=8),
     },
+    "residents-close-accounts-due": {
+        # accounts whose closure request has passed its grace period
+        "task": "residents.tasks.account_closures_due_task",
+        "schedule": crontab(minute=20, hour=3),
+    },
+    "dashboard-refresh": {
+        # the officials' dashboards: every 10 minutes (and at the end of each big run)
+        "task": "kunshan_portal.tasks.dashboard_refresh_task",
+        "schedule": crontab(minute="*/10"),
+        "args": ("scheduled",),
+    },
 }

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
@@ -170,3 +171,45 @@ class Dashboard(models.Model):
 
     def __str__(self) -> str:
         return "dashboard"
+
+
+class DashboardRefresh(models.Model):
+    """One refresh of the dashboards' summary: when it ran, how long it took, what it stored."""
+
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("data as of"), db_index=True)
+    seconds = models.FloatField(_("duration (seconds)"))
+    rows = models.PositiveIntegerField(_("rows stored"))
+    towns = models.JSONField(_("towns"), default=list)  # [[code, Chinese name, English name], ...]
+    sections = models.JSONField(_("headline sections"), default=dict)  # {"zh-hans": [...], "en": [...]}
+    reason = models.CharField(_("reason"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+        verbose_name = _("dashboard refresh")
+        verbose_name_plural = _("dashboard refreshes")
+
+    def __str__(self) -> str:
+        return f"{self.finished_at:%Y-%m-%d %H:%M}"
+
+
+class DashboardFigure(models.Model):
+    """One stored row of a dashboard table (its month, town and key, and its measures), replaced whole by
+    every refresh: the officials' pages and API read these rows and nothing else."""
+
+    domain = models.CharField(_("domain"), max_length=32)
+    table = models.CharField(_("table"), max_length=48)
+    month = models.DateField(_("month"), null=True, blank=True)  # None: today's snapshot
+    town = models.CharField(_("town"), max_length=32, blank=True)  # town code; "" when not by town
+    key = models.CharField(_("key"), max_length=64, blank=True)
+    label_zh = models.CharField(_("label (Chinese)"), max_length=200, blank=True)
+    label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
+    values = models.JSONField(_("values"), encoder=DjangoJSONEncoder)
+
+    class Meta:
+        indexes = [models.Index(fields=["domain", "table", "month"], name="dashboard_figure_idx")]
+        verbose_name = _("dashboard figure")
+        verbose_name_plural = _("dashboard figures")
+
+    def __str__(self) -> str:
+        return f"{self.domain}/{self.table} {self.month or ''} {self.town} {self.key}"

@@ -3,6 +3,8 @@
 An app registers in its AppConfig.ready():
 - an application source: ``f(resident) -> list[ApplicationSummary]`` for the resident's own page;
 - a dashboard section: ``f() -> (title, [(label, value), ...])`` for the officials' overview.
+- a dashboard domain (``DashboardDomain``): its tables, charts and headline figures, stored by the
+  summary refresh (``kunshan_portal.dashboard``) and read by the officials' pages and API.
 """
 
 from collections.abc import Callable
@@ -37,3 +39,102 @@ def applications_of(resident) -> list[ApplicationSummary]:
     """Every application of the resident across the portal, newest first."""
     found = [summary for source in APPLICATION_SOURCES for summary in source(resident)]
     return sorted(found, key=lambda s: s.submitted_at, reverse=True)
+
+
+# --- Dashboard figures: each domain's tables, stored by the summary refresh and read by the pages ---
+
+
+@dataclass(frozen=True)
+class DashboardColumn:
+    """One measure of a dashboard table.
+
+    ``kind``: ``count`` (people or cases: under 5 is suppressed in breakdowns), ``number``, ``money``
+    (yuan, Decimal), ``share`` (numerator / denominator) or ``average`` (total / how many).
+    ``agg``: ``sum`` adds the months of the period; ``last`` is a stock, taken in the period's last month.
+    ``of``: for a share or an average, the numerator and denominator columns (a number for a constant).
+    """
+
+    key: str
+    label: object
+    kind: str = "count"
+    agg: str = "sum"
+    of: tuple[str, str | int] | None = None
+    city_only: bool = False  # meaningless for one town (a share of the whole city's population)
+    hidden: bool = False  # stored for a share or an average, not shown (days waited in all …)
+
+
+@dataclass(frozen=True)
+class DashboardTable:
+    """A table of a domain's dashboard page and the chart drawn from it.
+
+    ``rows()`` returns plain rows ``{"month": date | None, "town": town code or "", "key": str,
+    "label": str | lazy text | (Chinese, English), <column key>: value, ...}``; the page groups them by
+    ``breakdown`` (``month``, ``town`` or ``key``: a compound, school, station, category, sector, fund …).
+    Rows without a month are a snapshot (today's figures): the period filter does not apply to them.
+    ``source`` names another table of the same domain whose rows this one regroups (computed once).
+    """
+
+    key: str
+    title: object
+    columns: tuple[DashboardColumn, ...]
+    breakdown: str = "month"
+    rows: Callable | None = None
+    source: str = ""
+    key_label: object = ""
+    chart: str = "bar"  # bar, line, share (a pie of the rows' shares) or "" for none
+    chart_columns: tuple[str, ...] = ()
+    caption: object = ""
+
+
+@dataclass(frozen=True)
+class DashboardHeadline:
+    """A figure on the overview: one column of one table, over the period, with its monthly trend."""
+
+    label: object
+    table: str
+    column: str
+
+
+@dataclass(frozen=True)
+class DashboardDomain:
+    key: str  # in the page's address: /dashboard/<key>/
+    title: object
+    tables: tuple[DashboardTable, ...]
+    headlines: tuple[DashboardHeadline, ...] = ()
+    order: int = 100
+
+
+DASHBOARD_DOMAINS: dict[str, DashboardDomain] = {}
+DASHBOARD_TOWNS: list[Callable] = []
+
+
+def register_dashboard_domain(domain: DashboardDomain) -> None:
+    DASHBOARD_DOMAINS[domain.key] = domain
+
+
+def register_dashboard_towns(source: Callable) -> None:
+    """``source() -> [(code, Chinese name, English name), ...]``: the towns the dashboards filter by."""
+    if source not in DASHBOARD_TOWNS:
+        DASHBOARD_TOWNS.append(source)
+
+
+def dashboard_domains() -> list[DashboardDomain]:
+    return sorted(DASHBOARD_DOMAINS.values(), key=lambda domain: (domain.order, domain.key))
+
+
+# The city at full scale (manage.py seed_city): each app registers the dotted path of its seeder,
+# ``f(*, scale, seed, progress) -> dict`` (counts of what it added; ``progress(label, done, total)``), with
+# its place in the order of dependence. The path is imported only when the city is seeded.
+CITY_SEEDERS: dict[str, tuple[int, str]] = {}
+
+
+def register_city_seeder(app: str, seeder: str, *, order: int) -> None:
+    CITY_SEEDERS[app] = (order, seeder)
+
+
+def city_seeders(only: set[str] | None = None) -> list[tuple[str, Callable]]:
+    """The registered seeders (of the apps in ``only``, if given), in the order of dependence."""
+    from django.utils.module_loading import import_string
+
+    ordered = sorted(CITY_SEEDERS.items(), key=lambda item: item[1][0])
+    return [(app, import_string(path)) for app, (_order, path) in ordered if not only or app in only]

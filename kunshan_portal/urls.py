@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from kunshan_portal import api as dashboard_api
 from kunshan_portal import mfa_views, views
 from kunshan_portal.health import healthz
 
@@ -13,6 +14,12 @@ admin.site.site_title = "新昆山人服务平台"
 DOMAIN_APPS = ("residents", "employment", "insurance", "housing", "education", "legal_aid")
 
 api_v1 = [path(f"{app.replace('_', '-')}/", include(f"{app}.api_urls")) for app in DOMAIN_APPS]
+api_v1 += [
+    path("dashboard/summary/", dashboard_api.DashboardSummaryView.as_view(), name="api-dashboard-summary"),
+    path(
+        "dashboard/<slug:domain>/", dashboard_api.DashboardDomainView.as_view(), name="api-dashboard-domain"
+    ),
+]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -31,7 +38,22 @@ urlpatterns = [
     path("notices/", views.notice_list, name="notice-list"),
     path("notices/read/", views.notice_read, name="notice-read-all"),
     path("notices/<int:pk>/read/", views.notice_read, name="notice-read"),
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/", views.dashboard_overview, name="dashboard"),
+    path("dashboard/<slug:domain>/", views.dashboard_domain, name="dashboard-domain"),
+    path(
+        "dashboard/<slug:domain>/<slug:table>.csv",
+        views.dashboard_export,
+        {"fmt": "csv"},
+        name="dashboard-csv",
+    ),
+    path(
+        "dashboard/<slug:domain>/<slug:table>.xlsx",
+        views.dashboard_export,
+        {"fmt": "xlsx"},
+        name="dashboard-xlsx",
+    ),
     *[path(f"{app.replace('_', '-')}/", include(f"{app}.urls")) for app in DOMAIN_APPS],
     path("", views.home, name="home"),
 ]
+
+handler404 = "kunshan_portal.api.not_found"

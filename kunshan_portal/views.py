@@ -1,14 +1,18 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from kunshan_portal.dashboard import dashboard_sections
+from kunshan_portal import dashboard
 from kunshan_portal.models import Notice
 from kunshan_portal.notices import notice_mark_read
 from kunshan_portal.services import user_language_set
@@ -61,7 +65,87 @@ def notice_read(request, pk=None):
     return redirect("notice-list")
 
 
+# --- The officials' dashboards: they read only the stored summary (kunshan_portal.dashboard) ---
+
+
+def _dashboard_context(request):
+    refresh = dashboard.latest_refresh()
+    if dashboard.refresh_if_stale(refresh):
+        refresh = dashboard.latest_refresh()
+    form = dashboard.DashboardFilterForm(request.GET or None, towns=refresh.towns if refresh else [])
+    filters = dashboard.filters_from(form)
+    return refresh, form, filters
+
+
+def _dashboard_page(request, template, refresh, form, filters, **context):
+    towns = {code: name for code, name in form.fields["town"].choices if code}
+    return render(
+        request,
+        template,
+        {
+            "refresh": refresh,
+            "stale": refresh is None
+            or timezone.now() - refresh.finished_at > timedelta(minutes=2 * dashboard.REFRESH_MINUTES),
+            "form": form,
+            "filters": filters,
+            "town_name": towns.get(filters.town, ""),
+            "domains": dashboard.dashboard_domains(),
+            **context,
+        },
+    )
+
+
 @login_required
 @permission_required("kunshan_portal.view_dashboard", raise_exception=True)
-def dashboard(request):
-    return render(request, "kunshan_portal/dashboard.html", {"sections": dashboard_sections()})
+def dashboard_overview(request):
+    """The overview: each domain's headline figures over the period with their trend, and each app's
+    short section."""
+    refresh, form, filters = _dashboard_context(request)
+    summaries = dashboard.overview(filters, refresh)
+    for summary in summaries:
+        for headline in summary.headlines:
+            headline.chart = dashboard.sparkline_svg(headline, refresh.pk if refresh else 0, filters)
+    return _dashboard_page(
+        request, "kunshan_portal/dashboard.html", refresh, form, filters,
+        summaries=summaries, sections=dashboard.overview_sections(refresh),
+    )  # fmt: skip
+
+
+@login_required
+@permission_required("kunshan_portal.view_dashboard", raise_exception=True)
+def dashboard_domain(request, domain):
+    """One domain's page: every table with its breakdown, chart and exports."""
+    found = dashboard.domain_or_none(domain)
+    if found is None:
+        raise Http404
+    refresh, form, filters = _dashboard_context(request)
+    views = dashboard.domain_views(found, filters, refresh)
+    tables = [(view, dashboard.chart_svg(view)) for view in views]
+    return _dashboard_page(
+        request, "kunshan_portal/dashboard_domain.html", refresh, form, filters, domain=found, tables=tables
+    )
+
+
+@login_required
+@permission_required("kunshan_portal.view_dashboard", raise_exception=True)
+def dashboard_export(request, domain, table, fmt):
+    """One table as shown on its page (same period, town and suppression), as CSV or XLSX."""
+    found = dashboard.domain_or_none(domain)
+    wanted = dashboard.domain_table(found, table) if found else None
+    if wanted is None:
+        raise Http404
+    refresh, _form, filters = _dashboard_context(request)
+    stored = dashboard.stored_rows(found, [wanted], filters)[wanted.source or wanted.key]
+    view = dashboard.table_view(found, wanted, stored, filters, refresh)
+    dataset = dashboard.table_dataset(view)
+    name = f"{domain}-{table}-{filters.start:%Y%m}-{filters.end:%Y%m}{'-' + filters.town if filters.town else ''}"
+    if fmt == "xlsx":
+        response = HttpResponse(
+            dataset.export("xlsx"),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        # with a byte-order mark, so that Excel reads the Chinese names as UTF-8
+        response = HttpResponse("\ufeff" + dataset.export("csv"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response

@@ -12,3 +12,13 @@ class LegalAidConfig(AppConfig):
 
         register_application_source(case_summaries)
         register_dashboard_section(dashboard_section)
+
+        from kunshan_portal.registry import register_city_seeder
+
+        register_city_seeder("legal_aid", "legal_aid.seeding.seed_city", order=60)
+
+        # --- Dashboard figures ---
+        from kunshan_portal.registry import register_dashboard_domain
+        from legal_aid.selectors import dashboard_domain
+
+        register_dashboard_domain(dashboard_domain())

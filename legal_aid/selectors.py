@@ -378,3 +378,141 @@ def dashboard_section() -> tuple[str, list[tuple[str, object]]]:
             ],
         ],
     )
+
+
+# --- Dashboard figures ---
+
+
+def case_figures(*, since: date) -> list[dict]:
+    """Cases filed per month (from ``since``), town of the station and category: decided, decided within
+    the examination deadline, days to decision in all (for the mean) and amount recovered: one query."""
+    start = datetime.combine(since, datetime.min.time(), LOCAL)
+    rows = (
+        _with_decision_figures(Case.objects.filter(submitted_at__gte=start))
+        .annotate(month=TruncMonth("submitted_at", tzinfo=LOCAL))
+        .values("month", "station__town__code", "category")
+        .annotate(
+            cases=Count("id"),
+            decided=Count("id", filter=Q(decided_at__isnull=False)),
+            in_time=Count("id", filter=Q(decided_day__lte=F("examination_due"))),
+            to_decision=Sum("to_decision"),
+            recovered=Sum("amount_recovered", default=Decimal("0.00")),
+        )
+        .order_by("month", "station__town__code", "category")
+    )
+    labels = dict(Case.Category.choices)
+    return [
+        {
+            "month": timezone.localtime(row["month"], LOCAL).date(),
+            "town": row["station__town__code"],
+            "key": row["category"],
+            "label": labels.get(row["category"], row["category"]),
+            "cases": row["cases"],
+            "decided": row["decided"],
+            "in_time": row["in_time"],
+            "days": round(row["to_decision"].total_seconds() / 86400, 2) if row["to_decision"] else 0,
+            "recovered": row["recovered"],
+        }
+        for row in rows
+    ]
+
+
+def station_figures(*, since: date) -> list[dict]:
+    """The same figures per month and station (sub-stations counted under their station)."""
+    return [
+        {
+            "month": row["month"],
+            "key": str(row["station_id"]),
+            "label": (row["station_name_zh"], row["station_name_en"]),
+            "cases": row["cases"],
+            "decided": row["decided"],
+            "in_time": row["in_time"],
+            "days": round(row["mean_days_to_decision"] * row["decided"], 2) if row["decided"] else 0,
+            "recovered": row["recovered"],
+        }
+        for row in case_stats(date_from=since, by=("month", "station"))
+    ]
+
+
+def case_state_figures(*, since: date) -> list[dict]:
+    """Cases in each state today, by town of the station: one query."""
+    labels = dict(Case.State.choices)
+    rows = (
+        Case.objects.values("state", "station__town__code")
+        .annotate(n=Count("id"))
+        .order_by("state", "station__town__code")
+    )
+    return [
+        {
+            "town": row["station__town__code"],
+            "key": row["state"],
+            "label": labels.get(row["state"], row["state"]),
+            "cases": row["n"],
+            "open": 0 if row["state"] in Case.ENDED else row["n"],
+        }
+        for row in rows
+    ]
+
+
+def dashboard_domain():
+    """The legal-aid page of the officials' dashboards."""
+    from django.utils.translation import gettext_lazy
+
+    from kunshan_portal.registry import DashboardColumn, DashboardDomain, DashboardHeadline, DashboardTable
+
+    columns = (
+        DashboardColumn("cases", gettext_lazy("Cases filed")),
+        DashboardColumn("decided", gettext_lazy("Decided")),
+        DashboardColumn("in_time", gettext_lazy("Decided in time")),
+        DashboardColumn(
+            "share_in_time", gettext_lazy("Share decided in time"), kind="share", of=("in_time", "decided")
+        ),
+        DashboardColumn("days", gettext_lazy("Days to decision in all"), kind="number", hidden=True),
+        DashboardColumn(
+            "mean_days", gettext_lazy("Mean days to decision"), kind="average", of=("days", "decided")
+        ),
+        DashboardColumn("recovered", gettext_lazy("Recovered (yuan)"), kind="money"),
+    )
+    return DashboardDomain(
+        key="legal-aid",
+        title=gettext_lazy("Legal aid"),
+        order=60,
+        tables=(
+            DashboardTable(
+                key="cases", title=gettext_lazy("Legal-aid cases by month"), columns=columns, rows=case_figures,
+                chart="line", chart_columns=("cases", "decided"),
+                caption=gettext_lazy("Cases by month of filing: decisions, time to decision and amounts recovered."),
+            ),
+            DashboardTable(
+                key="cases-by-category", title=gettext_lazy("Cases by category"), columns=columns,
+                breakdown="key", source="cases", key_label=gettext_lazy("Category"), chart="share",
+                caption=gettext_lazy("Cases filed in the period, by category."),
+            ),
+            DashboardTable(
+                key="cases-by-town", title=gettext_lazy("Cases by town or zone"), columns=columns,
+                breakdown="town", source="cases", chart_columns=("cases", "decided"),
+                caption=gettext_lazy("Cases filed in the period, by the station's town or zone."),
+            ),
+            DashboardTable(
+                key="stations", title=gettext_lazy("Cases by station"), columns=columns, breakdown="key",
+                rows=station_figures, key_label=gettext_lazy("Station"), chart_columns=("cases",),
+                caption=gettext_lazy("Cases filed in the period; sub-stations count under their station."),
+            ),
+            DashboardTable(
+                key="states", title=gettext_lazy("Cases by state today"),
+                columns=(
+                    DashboardColumn("cases", gettext_lazy("Cases")),
+                    DashboardColumn("open", gettext_lazy("Still open")),
+                ),
+                breakdown="key", rows=case_state_figures, key_label=gettext_lazy("State"),
+                caption=gettext_lazy("Every case by its state today."),
+            ),
+        ),
+        headlines=(
+            DashboardHeadline(gettext_lazy("Legal-aid cases filed"), "cases", "cases"),
+            DashboardHeadline(gettext_lazy("Share decided in time"), "cases", "share_in_time"),
+            DashboardHeadline(gettext_lazy("Mean days to decision"), "cases", "mean_days"),
+            DashboardHeadline(gettext_lazy("Amount recovered (yuan)"), "cases", "recovered"),
+            DashboardHeadline(gettext_lazy("Open cases"), "states", "open"),
+        ),
+    )  # fmt: skip

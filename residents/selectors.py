@@ -1,6 +1,10 @@
 """Reads of the registry beyond a plain get."""
 
-from django.db.models import QuerySet
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +13,7 @@ from kunshan_portal.lifecycle import lifecycle_timeline
 from kunshan_portal.models import Notice
 from kunshan_portal.registry import applications_of
 from residents.idcard import IdNumberError, parse_id_number
-from residents.models import Employer, FamilyMember, PersonalDataAccess, Resident, ResidentCertificate
+from residents.models import Employer, FamilyMember, PersonalDataAccess, Resident, ResidentCertificate, Town
 
 
 def resident_for_user(user) -> Resident | None:
@@ -181,3 +185,110 @@ def resident_personal_data(resident: Resident) -> dict:
             for access in resident_access_log(resident)
         ],
     }
+
+
+# --- Dashboard figures ---
+
+# The new residents the city counts (the programme's own figure): the registered share is taken of it.
+NEW_RESIDENT_POPULATION = getattr(settings, "KUNSHAN_NEW_RESIDENT_POPULATION", 1_350_000)
+
+
+def dashboard_towns() -> list[tuple[str, str, str]]:
+    """The towns and zones the officials' dashboards break figures down by: (code, Chinese, English)."""
+    return list(Town.objects.order_by("kind", "id").values_list("code", "name_zh", "name_en"))
+
+
+def _by_month_and_town(residents, moment: str, start) -> dict[tuple[date, str], int]:
+    rows = (
+        residents.filter(**{f"{moment}__gte": start})
+        .annotate(month=TruncMonth(moment))
+        .values("month", "town__code")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("month", "town__code", "n")
+    )
+    return {(timezone.localtime(month).date(), town): n for month, town, n in rows}
+
+
+def _by_town_before(residents, moment: str, start) -> dict[str, int]:
+    return dict(
+        residents.filter(**{f"{moment}__lt": start})
+        .values("town__code")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("town__code", "n")
+    )
+
+
+def registration_figures(*, since: date) -> list[dict]:
+    """Registrations and verifications per month (from ``since``) and town of residence, with the totals
+    registered and verified at each month's end: four grouped queries."""
+    start = datetime.combine(since, time.min, tzinfo=timezone.get_current_timezone())
+    everyone = Resident.objects.all()
+    # a record verified without a decision time (loaded in bulk) counts from its registration
+    verified = Resident.objects.filter(state=Resident.State.VERIFIED).annotate(
+        verified_at=Coalesce("decided_at", "submitted_at")
+    )
+    registered_in = _by_month_and_town(everyone, "submitted_at", start)
+    verified_in = _by_month_and_town(verified, "verified_at", start)
+    registered_total = _by_town_before(everyone, "submitted_at", start)
+    verified_total = _by_town_before(verified, "verified_at", start)
+    towns = {town for _, town in registered_in} | {town for _, town in verified_in} | set(registered_total)
+    last = timezone.localdate().replace(day=1)
+    months, month = [], since
+    while month <= last:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    rows = []
+    for town in sorted(towns):
+        total_r, total_v = registered_total.get(town, 0), verified_total.get(town, 0)
+        for month in months:
+            new_r, new_v = registered_in.get((month, town), 0), verified_in.get((month, town), 0)
+            total_r, total_v = total_r + new_r, total_v + new_v
+            if total_r or total_v:
+                rows.append(
+                    {"month": month, "town": town, "registered": new_r, "verified": new_v,
+                     "registered_total": total_r, "verified_total": total_v}
+                )  # fmt: skip
+    return rows
+
+
+def dashboard_domain():
+    """The residents' page of the officials' dashboards."""
+    from kunshan_portal.registry import DashboardColumn, DashboardDomain, DashboardHeadline, DashboardTable
+
+    columns = (
+        DashboardColumn("registered", _("New registrations")),
+        DashboardColumn("verified", _("Verified in the month")),
+        DashboardColumn("registered_total", _("Residents registered"), agg="last"),
+        DashboardColumn("verified_total", _("Residents verified"), agg="last"),
+        DashboardColumn("verified_share", _("Share verified"), kind="share", of=("verified_total", "registered_total")),
+        DashboardColumn(
+            "population_share", _("Share of the new-resident population"), kind="share",
+            of=("registered_total", NEW_RESIDENT_POPULATION), city_only=True,
+        ),
+    )  # fmt: skip
+    return DashboardDomain(
+        key="residents",
+        title=_("Residents"),
+        order=10,
+        tables=(
+            DashboardTable(
+                key="registrations", title=_("Registrations by month"), columns=columns, breakdown="month",
+                rows=registration_figures, chart="line", chart_columns=("registered", "verified"),
+                caption=_("New registrations and verifications each month; totals at the month's end."),
+            ),
+            DashboardTable(
+                key="registrations-by-town", title=_("Residents by town or zone"), columns=columns,
+                breakdown="town", source="registrations", chart="bar",
+                chart_columns=("registered_total", "verified_total"),
+                caption=_("Residents registered and verified at the end of the period, by town of residence."),
+            ),
+        ),
+        headlines=(
+            DashboardHeadline(_("Residents registered"), "registrations", "registered_total"),
+            DashboardHeadline(_("Residents verified"), "registrations", "verified_total"),
+            DashboardHeadline(_("Share of the new-resident population registered"), "registrations", "population_share"),
+            DashboardHeadline(_("New registrations in the period"), "registrations", "registered"),
+        ),
+    )  # fmt: skip
