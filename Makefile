@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install setup demo bench e2e lint format stop-db clean worker beat
+.PHONY: run test install setup demo bench load e2e lint format stop-db clean worker beat
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ demo: setup
 
 bench: setup
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+# The load test alone: the city's data (seeded if missing) served by gunicorn on loopback, driven by wrk.
+load: setup
+	$(BIN)/python -m benchmarks.load
 
 lint: install
 	$(BIN)/ruff check .

@@ -407,9 +407,17 @@ def _write_batch(households: list[tuple[dict, list[dict]]]) -> tuple[int, int]:
 
 
 def create_residents(
-    *, count: int, seed: int, phone_prefix: str = DEMO_PHONE_PREFIX, first: int = 1, stdout=None
+    *,
+    count: int,
+    seed: int,
+    phone_prefix: str = DEMO_PHONE_PREFIX,
+    first: int = 1,
+    stdout=None,
+    progress=None,
 ) -> dict:
-    """Make demo residents first..first+count-1 that do not exist yet (by their phone marker), with families."""
+    """Make demo residents first..first+count-1 that do not exist yet (by their phone marker), with families.
+
+    ``progress(label, done, total)``, when given, is called after every batch written."""
     started = time.perf_counter()
     existing = set(
         Resident.objects.filter(phone__startswith=phone_prefix).values_list("phone", flat=True).iterator()
@@ -445,6 +453,8 @@ def create_residents(
                 _analyze()  # after the first batch, then whenever the new rows have grown fourfold
             made["residents"] += residents
             made["family_members"] += family
+            if progress is not None:
+                progress("residents", made["residents"], len(missing))
             if stdout is not None and (k + 1) % 10 == 0:
                 stdout.write(f"  residents: {made['residents']:,} of {len(missing):,}")
     made["seconds"] = time.perf_counter() - started

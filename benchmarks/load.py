@@ -1,0 +1,332 @@
+"""Load test: the portal's real traffic against gunicorn on loopback, on the city-scale data.
+
+``make load`` (or ``python -m benchmarks.load``) seeds the city if needed (``<name>_city``, see
+benchmarks/city.py), starts gunicorn on 127.0.0.1 with DEBUG off, logs in a few hundred residents, a
+caseworker of each busy domain and an official (sessions and API tokens, no passwords), and drives a
+scripted mix with wrk for a bounded time:
+
+- anonymous (about 35%): the home page, the public job search and job pages,
+  compounds and schools;
+- residents (about 50%): their top-20 job recommendations, their page, applications, housing and
+  notices, the API's job list and recommendations, and job applications submitted through the API (2%);
+- caseworkers (about 10%): the admin lists of job applications, residents, housing applications and
+  legal-aid cases;
+- officials (about 5%): the dashboard.
+
+It prints throughput, latency percentiles and the share of failed answers. Target (issue 11): 300
+requests/s with a p95 under 200 ms on a 2-core machine (wrk and the server share those cores).
+Settings: LOAD_SECONDS (30), LOAD_CONNECTIONS (32), LOAD_THREADS (2), LOAD_WORKERS (gunicorn processes,
+default 2 × cores), LOAD_SCALE (the city's scale, default BENCH_SCALE or 1.0), LOAD_SEED=0 to use the
+city database as it is, without completing its seeding first.
+"""
+
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+TARGET_RPS = 300
+TARGET_P95_S = 0.2
+LOGGED_IN_RESIDENTS = 300
+MIX_SIZE = 4_000
+
+# (weight, who, kind): who is anon / resident / token / caseworker / official
+MIX = [
+    (5, "anon", "home"), (12, "anon", "job_list"), (10, "anon", "job_detail"), (4, "anon", "compounds"),
+    (3, "anon", "schools"), (6, "token", "api_jobs"),
+    (10, "resident", "recommended"), (8, "resident", "me"), (5, "resident", "applications"),
+    (5, "resident", "job_detail"), (4, "resident", "housing"), (4, "resident", "notices"),
+    (5, "token", "api_recommended"), (2, "token", "api_apply"),
+    (4, "caseworker", "admin_job_applications"), (3, "caseworker", "admin_residents"),
+    (2, "caseworker", "admin_housing"), (1, "caseworker", "admin_cases"),
+    (5, "official", "dashboard"),
+]  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _session_for(user) -> str:
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session["django_language"] = "zh-hans"
+    session.create()
+    return session.session_key
+
+
+def _accounts(rng: random.Random) -> dict:
+    """Log-in accounts for city residents (made once, no password), a caseworker per domain, an official."""
+    from django.contrib.auth.models import Group
+    from django.db import transaction
+    from rest_framework.authtoken.models import Token
+
+    from kunshan_portal import roles
+    from kunshan_portal.models import User
+    from residents import seeding as registry
+    from residents.models import Resident
+
+    with transaction.atomic():
+        linked = list(
+            registry.city_residents().filter(user__isnull=False, state="verified")[:LOGGED_IN_RESIDENTS]
+        )
+        missing = LOGGED_IN_RESIDENTS - len(linked)
+        if missing > 0:
+            fresh = list(
+                registry.city_residents()
+                .filter(user__isnull=True, state=Resident.State.VERIFIED)
+                .order_by("pk")[:missing]
+            )
+            users = []
+            for resident in fresh:
+                user = User(username=resident.phone, phone=resident.phone, first_name=resident.name)
+                user.set_unusable_password()
+                users.append(user)
+            User.objects.bulk_create(users)
+            group = Group.objects.get(name=roles.RESIDENT)
+            group.user_set.add(*users)
+            for resident, user in zip(fresh, users, strict=True):
+                Resident.objects.filter(pk=resident.pk).update(user=user)
+            linked = list(
+                registry.city_residents().filter(user__isnull=False, state="verified")[:LOGGED_IN_RESIDENTS]
+            )
+        staff = {}
+        for key, group_names in (
+            (
+                "caseworker",
+                [roles.CASEWORKER_GROUPS[d] for d in ("residents", "employment", "housing", "legal_aid")],
+            ),
+            ("official", [roles.OFFICIAL]),
+        ):
+            user, _created = User.objects.get_or_create(
+                username=f"load-{key}", defaults={"is_staff": key != "official"}
+            )
+            user.groups.add(*Group.objects.filter(name__in=group_names))
+            staff[key] = user
+        residents = [r.user for r in linked]
+        return {
+            "resident": [_session_for(u) for u in residents],
+            "token": [Token.objects.get_or_create(user=u)[0].key for u in residents],
+            "caseworker": [_session_for(staff["caseworker"])],
+            "official": [_session_for(staff["official"])],
+        }
+
+
+def _paths() -> dict:
+    from django.conf import settings
+
+    from employment.models import Job
+
+    open_jobs = list(
+        Job.objects.filter(state=Job.State.OPEN, certificates_lo=0, certificates_hi=0)
+        .order_by("?")
+        .values_list("pk", flat=True)[:5_000]
+    )
+    admin = "/" + settings.ADMIN_URL
+    return {
+        "jobs": open_jobs,
+        "fixed": {
+            "home": "/", "job_list": "/employment/jobs/", "compounds": "/housing/compounds/",
+            "schools": "/education/schools/", "api_jobs": "/api/v1/employment/jobs/",
+            "recommended": "/employment/", "me": "/residents/me/", "applications": "/employment/applications/",
+            "housing": "/housing/", "notices": "/notices/", "api_recommended": "/api/v1/employment/jobs/recommended/",
+            "admin_job_applications": f"{admin}employment/application/", "admin_residents": f"{admin}residents/resident/",
+            "admin_housing": f"{admin}housing/housingapplication/", "admin_cases": f"{admin}legal_aid/case/",
+            "dashboard": "/dashboard/",
+        },
+    }  # fmt: skip
+
+
+def _lua(accounts: dict, paths: dict, rng: random.Random) -> str:
+    """The wrk script: a shuffled list of requests in the mix's proportions; job applications are made
+    at run time (a random resident and open job each), so that reruns do not repeat them."""
+    requests = []
+    total = sum(weight for weight, _who, _kind in MIX)
+    for weight, who, kind in MIX:
+        for _ in range(round(MIX_SIZE * weight / total)):
+            headers = {"Accept-Language": "zh-hans"}
+            if who in ("resident", "caseworker", "official"):
+                headers["Cookie"] = f"sessionid={rng.choice(accounts[who])}"
+            if who == "token":
+                headers["Authorization"] = f"Token {rng.choice(accounts['token'])}"
+            if kind == "api_apply":
+                requests.append({"apply": True})
+                continue
+            path = paths["fixed"].get(kind)
+            if kind == "job_detail":
+                path = f"/employment/jobs/{rng.choice(paths['jobs'])}/"
+            elif kind == "job_list":
+                path += f"?page={rng.randint(1, 20)}"
+            requests.append({"path": path, "headers": headers})
+    rng.shuffle(requests)
+    lines = ["local requests = {}", "local tokens = " + _lua_list(accounts["token"]),
+             "local jobs = " + _lua_list([str(j) for j in paths["jobs"]])]  # fmt: skip
+    for item in requests:
+        if item.get("apply"):
+            lines.append("requests[#requests + 1] = false")
+        else:
+            headers = ", ".join(f'["{k}"] = {json.dumps(v)}' for k, v in item["headers"].items())
+            lines.append(
+                f'requests[#requests + 1] = wrk.format("GET", {json.dumps(item["path"])}, {{{headers}}})'
+            )
+    lines.append(LUA_TAIL)
+    return "\n".join(lines)
+
+
+def _lua_list(values: list[str]) -> str:
+    return "{" + ", ".join(json.dumps(v) for v in values) + "}"
+
+
+LUA_TAIL = r"""
+local i = 0
+local counter = 0
+function setup(thread)
+    counter = counter + 1
+    thread:set("id", counter)
+end
+function init(args)
+    math.randomseed(os.time() * 1000 + (id or 0))
+    i = math.random(#requests)
+end
+function request()
+    i = i % #requests + 1
+    local r = requests[i]
+    if r then return r end
+    local body = '{"job": ' .. jobs[math.random(#jobs)] .. ', "note": "load test"}'
+    return wrk.format("POST", "/api/v1/employment/applications/", {
+        ["Authorization"] = "Token " .. tokens[math.random(#tokens)],
+        ["Content-Type"] = "application/json"}, body)
+end
+function done(summary, latency, requests)
+    io.write(string.format(
+        'RESULT {"requests": %d, "seconds": %f, "p50": %f, "p90": %f, "p95": %f, "p99": %f, "failed": %d, "socket_errors": %d}\n',
+        summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e6, latency:percentile(90) / 1e6,
+        latency:percentile(95) / 1e6, latency:percentile(99) / 1e6, summary.errors.status,
+        summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def _serve(settings_dict: dict, port: int, workers: int) -> subprocess.Popen:
+    from benchmarks.city import database_url
+
+    env = {k: v for k, v in os.environ.items() if k != "KUNSHAN_BENCH"}
+    env.update({
+        "DATABASE_URL": database_url(settings_dict), "DJANGO_DEBUG": "0",
+        "DJANGO_SETTINGS_MODULE": "kunshan_portal.settings",
+        # The load test measures the portal, not the API's per-client rate limit.
+        "KUNSHAN_API_RATE_ANON": "1000000/minute", "KUNSHAN_API_RATE_USER": "1000000/minute",
+    })  # fmt: skip
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    server = subprocess.Popen(
+        [gunicorn, "kunshan_portal.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", "gthread",
+         "--threads", "2", "--log-level", "warning", "--timeout", "60"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
+                return server
+        except OSError:
+            if server.poll() is not None:
+                raise RuntimeError("gunicorn did not start") from None
+            time.sleep(1)
+    _stop(server)
+    raise RuntimeError("gunicorn did not answer /healthz within 2 minutes")
+
+
+def _stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def run(scale: float = 1.0) -> list[dict]:
+    """Seed (or reuse) the city at this scale, serve it with gunicorn and drive the mix with wrk."""
+    from benchmarks.city import city_database, seed
+
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise RuntimeError("wrk is not installed (Debian: apt-get install wrk)")
+    seconds = int(os.environ.get("LOAD_SECONDS", "30"))
+    connections = int(os.environ.get("LOAD_CONNECTIONS", "32"))
+    threads = int(os.environ.get("LOAD_THREADS", "2"))
+    workers = int(os.environ.get("LOAD_WORKERS", str(2 * (os.cpu_count() or 2))))
+    rng = random.Random(2026)
+    with city_database() as settings_dict:
+        if os.environ.get("LOAD_SEED", "1") != "0":
+            seed(scale)
+        script = _lua(_accounts(rng), _paths(), rng)
+        port = _free_port()
+        server = _serve(settings_dict, port, workers)
+        try:
+            with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+                lua.write(script)
+                lua.flush()
+                done = subprocess.run(
+                    [wrk, "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
+                     "-s", lua.name, f"http://127.0.0.1:{port}"],
+                    capture_output=True, text=True, check=True,
+                )  # fmt: skip
+        finally:
+            _stop(server)
+    line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
+    result = json.loads(line.removeprefix("RESULT "))
+    rps = result["requests"] / result["seconds"]
+    failed = result["failed"] + result["socket_errors"]
+    note = (
+        f"{rps:,.0f} requests/s (target {TARGET_RPS}), p50 {result['p50'] * 1000:.0f} ms, "
+        f"p90 {result['p90'] * 1000:.0f} ms, p99 {result['p99'] * 1000:.0f} ms; {failed:,} of "
+        f"{result['requests']:,} answers failed; {connections} connections for {seconds} s, {workers} gunicorn "
+        f"processes; load average before the end {os.getloadavg()[0]:.1f}"
+    )
+    return [
+        {
+            "name": "load: p95 latency of the real mix (wrk against gunicorn on loopback)",
+            "measured_s": result["p95"],
+            "target_s": TARGET_P95_S,
+            "note": note,
+        },
+        {
+            "name": "load: throughput as seconds per request (1 / req/s; target 1/300 s)",
+            "measured_s": 1 / rps if rps else float("inf"),
+            "target_s": 1 / TARGET_RPS,
+        },
+    ]
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kunshan_portal.settings")
+    os.environ["KUNSHAN_BENCH"] = "1"
+    import django
+
+    django.setup()
+    from benchmarks.__main__ import format_table
+
+    scale = float(os.environ.get("LOAD_SCALE", os.environ.get("BENCH_SCALE", "1.0")))
+    print(format_table(run(scale)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""The benchmark runner's output: one table of every figure with its target and verdict, and the JSON."""
+
+import json
+import sys
+import types
+
+from benchmarks import __main__ as runner
+
+
+def _rows():
+    return [
+        {
+            "name": "city: seed_city --scale 0.001",
+            "measured_s": 4.2,
+            "target_s": None,
+            "note": "whole city: 15 min",
+        },
+        {"name": "admin: residents changelist (median of 9)", "measured_s": 0.12, "target_s": 0.3},
+        {"name": "insurance: the month's run", "measured_s": 30.0, "target_s": 120.0, "reference_s": 24.0},
+        {"name": "admin: residents search by name prefix, database", "measured_s": 0.08, "target_s": 0.05},
+    ]
+
+
+def test_the_table_shows_each_figure_its_target_the_verdict_and_the_ratio():
+    # when
+    table = runner.format_table(_rows()).splitlines()
+    # then
+    header = table[0].split()
+    assert header == ["benchmark", "measured", "target", "ok", "ratio"]
+    assert set(table[1]) == {"-"}
+    seeded = table[2]
+    assert seeded.startswith("city: seed_city --scale 0.001") and "4.200s" in seeded
+    assert not seeded.rstrip().endswith(("yes", "NO"))  # no target, no verdict
+    assert table[3].strip() == "whole city: 15 min"  # the note under its figure
+    assert table[4].split()[-3:] == ["0.120s", "0.300s", "yes"]  # no reference, no ratio
+    ratio_line = table[5].split()
+    assert ratio_line[-4:] == ["30.000s", "120.000s", "yes", "1.25"]
+    assert table[6].split()[-3:] == ["0.080s", "0.050s", "NO"]
+
+
+def test_the_runner_prints_the_table_and_writes_the_json(tmp_path, monkeypatch, capsys):
+    # given one benchmark module answering at a tiny scale, and no real work
+    module = types.ModuleType("benchmarks.bench_tiny")
+    seen = {}
+
+    def run(scale):
+        seen["scale"] = scale
+        return _rows()[:2]
+
+    module.run = run
+    monkeypatch.setitem(sys.modules, "benchmarks.bench_tiny", module)
+    monkeypatch.setattr(
+        runner.pkgutil, "iter_modules", lambda paths: [types.SimpleNamespace(name="bench_tiny")]
+    )
+    monkeypatch.setattr("django.core.management.call_command", lambda *args, **kwargs: None)
+    monkeypatch.setattr("django.setup", lambda: None)
+    # The runner sets KUNSHAN_BENCH for the process; setenv makes monkeypatch put back what was there
+    # before (usually nothing), so later tests do not inherit the bench database.
+    monkeypatch.setenv("KUNSHAN_BENCH", "0")
+    out = tmp_path / "results.json"
+    # when
+    code = runner.main(["--scale", "0.001", "--json", str(out)])
+    # then
+    assert code == 0
+    assert seen["scale"] == 0.001
+    printed = capsys.readouterr().out
+    assert "admin: residents changelist (median of 9)" in printed and "results written to" in printed
+    saved = json.loads(out.read_text())
+    assert saved["scale"] == 0.001
+    assert [row["name"] for row in saved["rows"]] == [row["name"] for row in _rows()[:2]]
+    assert set(saved) == {"commit", "scale", "rows"}
