@@ -206,10 +206,11 @@ class ApplicationViewSet(
     @action(detail=True, methods=["put"])
     def schools(self, request, pk=None):
         """Replace the ranked schools (while the application waits for a round)."""
+        application = self.get_object()  # another family's application answers 404 whatever the input
         data = ChoicesInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.application_choices_update(
-            application=self.get_object(), schools=data.validated_data["schools"], actor=request.user
+            application=application, schools=data.validated_data["schools"], actor=request.user
         )
         return Response(ApplicationDetailSerializer(self.get_object()).data)
 

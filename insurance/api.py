@@ -253,10 +253,11 @@ class EnrolmentViewSet(
     @extend_schema(request=WageInSerializer, responses=WageOutSerializer)
     @action(detail=True, methods=["post"])
     def wage(self, request, pk=None):
+        enrolment = self._detail(pk)  # another employer's enrolment answers 404 whatever the input
         data = WageInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         row = services.enrolment_wage_change(
-            enrolment=self._detail(pk),
+            enrolment=enrolment,
             wage=data.validated_data["wage"],
             valid_from=data.validated_data["period"],
             actor=request.user,
@@ -266,10 +267,11 @@ class EnrolmentViewSet(
     @extend_schema(request=EndInSerializer, responses=EmployerEnrolmentSerializer)
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
+        enrolment = self._detail(pk)  # another employer's enrolment answers 404 whatever the input
         data = EndInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.enrolment_end(
-            enrolment=self._detail(pk),
+            enrolment=enrolment,
             end_date=data.validated_data["end_date"],
             note=data.validated_data.get("note", ""),
             actor=request.user,
@@ -288,12 +290,13 @@ class PayrollUploadView(EmployerMixin, APIView):
 
     @extend_schema(request=PayrollUploadSerializer, responses=None)
     def post(self, request):
+        employer = self.employer  # only an employer account may upload, whatever the file
         data = PayrollUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         try:
             saved = services.payroll_upload(
-                employer=self.employer, file_name=upload.name, content=upload.read(), actor=request.user
+                employer=employer, file_name=upload.name, content=upload.read(), actor=request.user
             )
         except services.PayrollFileRejected as exc:
             return Response(

@@ -33,6 +33,7 @@ from kunshan_portal.models import User
 from residents import services
 from residents.idcard import PROVINCES, IdNumberError, parse_id_number, validate_uscc
 from residents.models import (
+    AccountClosure,
     CertificateType,
     Employer,
     FamilyMember,
@@ -760,3 +761,48 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AccountClosure)
+class AccountClosureAdmin(admin.ModelAdmin):
+    """Residents' requests to close their accounts: closed by the daily run after the grace period, or at
+    once by a residents caseworker (the action); what was kept is listed on each closed request."""
+
+    list_display = ("created_at", "resident", "state", "due_at", "closed_at", "closed_by")
+    list_filter = ("state",)
+    list_select_related = ("resident", "closed_by")
+    readonly_fields = (
+        "resident",
+        "state",
+        "requested_by",
+        "due_at",
+        "cancelled_at",
+        "closed_at",
+        "closed_by",
+        "kept",
+    )
+    search_fields = ("=resident__card_number",)
+    search_help_text = _("A resident card number (exact).")
+    show_full_result_count = False
+    actions = ["close_now"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Close the selected accounts now"), permissions=["change"])
+    def close_now(self, request, queryset):
+        closed = 0
+        for closure in queryset.filter(state=AccountClosure.State.REQUESTED)[:BULK_LIMIT]:
+            try:
+                services.account_closure_carry_out(closure=closure, actor=request.user)
+                closed += 1
+            except DomainError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+        self.message_user(
+            request,
+            ngettext("%(n)d account closed.", "%(n)d accounts closed.", closed) % {"n": closed},
+            messages.SUCCESS,
+        )

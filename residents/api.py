@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,7 +13,15 @@ from kunshan_portal.mfa import mfa_required
 from kunshan_portal.models import Language
 from residents import services
 from residents.idcard import validate_uscc
-from residents.models import CertificateType, Education, FamilyMember, Resident, Skill, Town
+from residents.models import (
+    AccountClosure,
+    CertificateType,
+    Education,
+    FamilyMember,
+    Resident,
+    Skill,
+    Town,
+)
 from residents.selectors import employer_by_uscc, resident_family, resident_for_user
 
 
@@ -231,3 +239,51 @@ class TokenView(APIView):
             raise AuthenticationFailed(_("Not logged in."))
         Token.objects.filter(user=request.user).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Account closure ---
+class AccountClosureSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=AccountClosure.State.choices)
+    requested_at = serializers.DateTimeField(source="created_at")
+    due_at = serializers.DateTimeField()
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+
+
+class AccountClosureRequestSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        style={"input_type": "password"}, trim_whitespace=False, help_text=_("The account's password.")
+    )
+
+
+class AccountClosureView(APIView):
+    """GET: the resident's latest closure request. POST with the password: ask for the account to be
+    closed (after the grace period). DELETE: cancel the pending request."""
+
+    permission_classes = [IsResident]
+
+    def _latest(self, request):
+        return request.resident.closures.order_by("-created_at").first()
+
+    @extend_schema(responses={200: AccountClosureSerializer, 404: None})
+    def get(self, request):
+        closure = self._latest(request)
+        if closure is None:
+            raise NotFound(_("You have not asked for your account to be closed."))
+        return Response(AccountClosureSerializer(closure).data)
+
+    @extend_schema(request=AccountClosureRequestSerializer, responses={201: AccountClosureSerializer})
+    def post(self, request):
+        data = AccountClosureRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not request.user.check_password(data.validated_data["password"]):
+            raise serializers.ValidationError({"password": [_("That is not your password.")]})
+        closure = services.account_closure_request(resident=request.resident, actor=request.user)
+        return Response(AccountClosureSerializer(closure).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: AccountClosureSerializer})
+    def delete(self, request):
+        closure = request.resident.closures.filter(state=AccountClosure.State.REQUESTED).first()
+        if closure is None:
+            raise NotFound(_("There is no pending request to cancel."))
+        closure = services.account_closure_cancel(closure=closure, actor=request.user)
+        return Response(AccountClosureSerializer(closure).data)

@@ -2,6 +2,7 @@
 
 import pghistory
 from django.conf import settings
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.urls import reverse
 from django.utils import translation
@@ -196,6 +197,12 @@ class Resident(PersonalIdentity, LifecycleModel):
             models.Index(fields=["town", "state"], name="resident_town_state_idx"),
             models.Index(fields=["arrival_date"], name="resident_arrival_idx"),
             models.Index(models.functions.Upper("name"), name="resident_name_idx"),
+            # The admin's name-prefix search (UPPER(name) LIKE 'X%') needs the pattern operator class,
+            # whatever the database's collation.
+            models.Index(
+                OpClass(models.functions.Upper("name"), name="text_pattern_ops"),
+                name="resident_name_prefix_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -308,3 +315,45 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff} → {self.resident_id} ({self.purpose})"
+
+
+# --- Account closure ---------------------------------------------------------------------------------
+@pghistory.track()
+class AccountClosure(TimeStampedModel):
+    """A resident's request to close their account: cancellable until it is due, then carried out."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("requested")  # waiting for the grace period to end; may be cancelled
+        CANCELLED = "cancelled", _("cancelled")  # the resident changed their mind; nothing was erased
+        CLOSED = "closed", _("closed")  # personal data erased, log-in disabled; kept records listed in `kept`
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="closures")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("requested by"),
+    )  # fmt: skip
+    due_at = models.DateTimeField(_("closes on"))
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("closed by"), help_text=_("Empty when the daily run closed it after the grace period."),
+    )  # fmt: skip
+    kept = models.JSONField(_("records kept"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("account closure")
+        verbose_name_plural = _("account closures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=models.Q(state__in=["requested", "closed"]),
+                name="closure_one_open_per_resident",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "due_at"], name="closure_state_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id}: {self.get_state_display()}"

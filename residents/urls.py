@@ -16,4 +16,5 @@ urlpatterns = [
     path("me/family/add/", views.family_add, name="family-add"),
     path("me/family/<int:pk>/edit/", views.family_edit, name="family-edit"),
     path("me/family/<int:pk>/remove/", views.family_remove, name="family-remove"),
+    path("me/close/", views.me_close, name="me-close"),
 ]

@@ -1,5 +1,6 @@
 """The resident's pages: registration, their own page, profile, family, their data and who saw it."""
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -9,6 +10,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -271,3 +273,61 @@ def family_remove(request, pk: int):
             messages.success(request, _("%(name)s was removed from your family.") % {"name": member.name})
         return redirect("residents:me")
     return render(request, "residents/family_remove.html", {"member": member})
+
+
+# --- Account closure ---
+class _ClosureConfirmForm(forms.Form):
+    password = forms.CharField(
+        label=_lazy("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    understood = forms.BooleanField(
+        label=_lazy("I understand that my details will be erased and I will no longer be able to log in.")
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_lazy("That is not your password."))
+        return password
+
+
+@never_cache
+@resident_required
+def me_close(request):
+    """Ask for the account to be closed (after re-entering the password), see the request, or cancel it."""
+    from residents.models import AccountClosure
+
+    pending = request.resident.closures.filter(state=AccountClosure.State.REQUESTED).first()
+    form = _ClosureConfirmForm(user=request.user)
+    if request.method == "POST":
+        if request.POST.get("action") == "cancel" and pending is not None:
+            try:
+                services.account_closure_cancel(closure=pending, actor=request.user)
+            except DomainError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("Your request was cancelled. Your account stays open."))
+            return redirect("residents:me-close")
+        form = _ClosureConfirmForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                services.account_closure_request(resident=request.resident, actor=request.user)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(
+                    request, _("Your request was received. You can cancel it until the date shown.")
+                )
+                return redirect("residents:me-close")
+    context = {
+        "form": form,
+        "pending": pending,
+        "grace_days": settings.KUNSHAN_CLOSURE_GRACE_DAYS,
+    }
+    return render(request, "residents/close_account.html", context)
