@@ -114,6 +114,15 @@ def axe_check():
 
 
 @pytest.fixture
+def workers(request, live_server):
+    """Real Celery workers in their own process when a broker is configured (as in CI), so rounds and runs
+    go through the queue as in production; without one the tasks run in-process."""
+    if settings.CELERY_BROKER_URL:
+        return request.getfixturevalue("celery_worker_process")
+    return None
+
+
+@pytest.fixture
 def login(live_server):
     def as_user(page, username: str, password: str = "Kunshan-2026!"):
         page.goto("/accounts/login/")
