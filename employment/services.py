@@ -872,29 +872,28 @@ def fair_register(*, fair: Fair, resident: Resident, actor: User) -> FairRegistr
 
 def _fair_promote_waiting(fair: Fair) -> list[FairRegistration]:
     """Give the places left to the first on the waiting list, in order, each told (fair locked)."""
-    promoted = []
-    while fair.registered_count < fair.capacity:
-        first = (
-            FairRegistration.objects.select_for_update(of=("self",))
-            .select_related("resident__user")
-            .filter(fair=fair, state=FairRegistration.State.WAITLISTED)
-            .order_by("waitlist_number")
-            .first()
-        )
-        if first is None:
-            break
-        first.state = FairRegistration.State.REGISTERED
-        first.waitlist_number = None
-        first.save(update_fields=["state", "waitlist_number", "updated_at"])
-        fair.registered_count += 1
-        fair.save(update_fields=["registered_count", "updated_at"])
+    free = fair.capacity - fair.registered_count
+    if free <= 0:
+        return []
+    promoted = list(
+        FairRegistration.objects.select_for_update(of=("self",))
+        .select_related("resident__user")
+        .filter(fair=fair, state=FairRegistration.State.WAITLISTED)
+        .order_by("waitlist_number")[:free]
+    )
+    for registration in promoted:
+        registration.state = FairRegistration.State.REGISTERED
+        registration.waitlist_number = None
+        registration.save(update_fields=["state", "waitlist_number", "updated_at"])
         _fair_notice(
-            first, fair, _("A place is yours: %(title)s"),
+            registration, fair, _("A place is yours: %(title)s"),
             _("A place at the fair “%(title)s” on %(when)s at %(venue)s has become free and is now yours. "
               "Show the QR code or the number %(code)s at the entrance."),
-            code=first.code,
+            code=registration.code,
         )  # fmt: skip
-        promoted.append(first)
+    if promoted:
+        fair.registered_count += len(promoted)
+        fair.save(update_fields=["registered_count", "updated_at"])
     return promoted
 
 
