@@ -8,10 +8,11 @@ adds nothing and ``--residents N`` with a larger N adds only the missing ones. R
 PostgreSQL's COPY, in batches, so that 100,000 residents take seconds, not hours.
 """
 
-import io
+import itertools
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from functools import cache
@@ -21,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from stdnum import numdb
 
+from kunshan_portal import bulkload
 from kunshan_portal.crypto import encrypt, lookup_hash, mask_id_number
 from residents import services
 from residents.idcard import make_id_number, make_uscc
@@ -173,8 +175,15 @@ def _counties_for(origin: str, year: int) -> tuple[str, ...]:
 # --- one generated household ----------------------------------------------------------------
 
 
+LANES = 2  # households are made in two worker processes, each drawing from its own half of the numbers
+SLOTS = 500 // LANES  # sequence numbers of one gender in one lane, for one county and one birthday
+
+
 class Numbers:
-    """Hands out valid identity numbers never used before (checked against the database once)."""
+    """Hands out valid identity numbers never used before (checked against the database once).
+
+    Household i draws from lane i % LANES: the sequence numbers 2 * (LANES * j + lane) + gender, so two lanes
+    never make the same number and each can run in a process of its own with its own copy of ``used``."""
 
     def __init__(self):
         self.used = set(Resident.objects.values_list("id_number_hash", flat=True))
@@ -182,20 +191,21 @@ class Numbers:
         self.hash_of: dict[str, str] = {}
 
     def make(
-        self, rng: random.Random, origin: str, birth: date, male: bool, region: str | None = None
+        self, rng: random.Random, origin: str, birth: date, male: bool, lane: int, region: str | None = None
     ) -> str:
         counties = _counties_for(origin, birth.year) or _counties_for("34", birth.year)
         if region is None or region not in counties:
             region = rng.choice(counties)
-        sequence = rng.randrange(500) * 2 + (1 if male else 0)
-        for step in range(500):
-            number = make_id_number(region, birth, (sequence + 2 * step) % 1000)
+        slot = rng.randrange(SLOTS)
+        for step in range(SLOTS):
+            sequence = 2 * (LANES * ((slot + step) % SLOTS) + lane) + (1 if male else 0)
+            number = make_id_number(region, birth, sequence)
             digest = lookup_hash(number)
             if digest not in self.used:
                 self.used.add(digest)
                 self.hash_of[number] = digest
                 return number
-        return self.make(rng, origin, birth, male)  # that county and day are full: another county
+        return self.make(rng, origin, birth, male, lane)  # that county and day are full: another county
 
 
 @cache
@@ -234,7 +244,8 @@ def _household(i: int, seed: int, numbers: Numbers, today: date, ctx: dict) -> t
     male = rng.random() < 0.56
     age = min(18 + int(rng.expovariate(1 / 11)), 58)
     birth = _day_in(rng, date(today.year - age - 1, 1, 1), date(today.year - age - 1, 12, 31))
-    number = numbers.make(rng, origin, birth, male)
+    lane = i % LANES
+    number = numbers.make(rng, origin, birth, male, lane)
     earliest = max(date(birth.year + 16, birth.month, 1), date(2008, 1, 1))
     arrival = _day_in(rng, min(earliest, today - timedelta(days=30)), today - timedelta(days=14))
     town = ctx["towns"][_weighted(rng, TOWN_WEIGHTS)]
@@ -274,7 +285,7 @@ def _household(i: int, seed: int, numbers: Numbers, today: date, ctx: dict) -> t
         spouse_origin = origin if rng.random() < 0.8 else _weighted(rng, ORIGINS)
         family.append({
             "relation": "spouse", "name": _name(rng, not male),
-            "id_number": numbers.make(rng, spouse_origin, spouse_birth, not male),
+            "id_number": numbers.make(rng, spouse_origin, spouse_birth, not male, lane),
             "birth_date": spouse_birth, "gender": "female" if male else "male",
         })  # fmt: skip
         for _ in range(rng.choices((0, 1, 2), weights=(25, 50, 25))[0]):
@@ -289,7 +300,7 @@ def _household(i: int, seed: int, numbers: Numbers, today: date, ctx: dict) -> t
             family.append({
                 "relation": "child",
                 "name": surname + "".join(rng.choice(GIVEN_CHILD) for _ in range(2)),
-                "id_number": numbers.make(rng, origin, child_birth, boy, region=number[:6]),
+                "id_number": numbers.make(rng, origin, child_birth, boy, lane, region=number[:6]),
                 "birth_date": child_birth, "gender": "male" if boy else "female",
             })  # fmt: skip
     for person in (resident, *family):
@@ -298,45 +309,40 @@ def _household(i: int, seed: int, numbers: Numbers, today: date, ctx: dict) -> t
     return resident, family
 
 
-def _households(numbers: Numbers, seed: int, indexes: list[int], today: date, ctx: dict) -> list:
+_MAKER: dict = {}  # what the makers share: numbers, seed, today, ctx (inherited by the worker processes)
+
+
+def _households(indexes: list[int]) -> list:
+    numbers, seed, today, ctx = (_MAKER[key] for key in ("numbers", "seed", "today", "ctx"))
     return [_household(i, seed, numbers, today, ctx) for i in indexes]
+
+
+def _lane_batches(missing: list[int]) -> list[list[int]]:
+    """Batches of one lane each, the lanes taking turns: batch k is made by maker k % LANES."""
+    chunked = []
+    for lane in range(LANES):
+        indexes = [i for i in missing if i % LANES == lane]
+        chunked.append([indexes[start : start + BATCH] for start in range(0, len(indexes), BATCH)])
+    return [batch for group in itertools.zip_longest(*chunked) for batch in group if batch]
+
+
+@contextmanager
+def _makers(batches: int):
+    """One maker per lane: a worker process of its own (forked, so it inherits ``_MAKER``) when there is
+    more than one batch, else this process. A worker process never touches the database."""
+    if batches <= 1:
+        with ThreadPoolExecutor(max_workers=1) as inline:
+            yield [inline] * LANES
+        return
+    with ExitStack() as stack:
+        yield [stack.enter_context(bulkload.forked_workers(1, close_connections=False)) for _ in range(LANES)]
 
 
 # --- bulk writing with COPY -------------------------------------------------------------------
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_value(value) -> str:
-    """One value in COPY's text format."""
-    if value is None:
-        return r"\N"
-    kind = type(value)
-    if kind is str:
-        return value.translate(_COPY_ESCAPES)
-    if kind is int:
-        return str(value)
-    if kind is bool:
-        return "t" if value else "f"
-    return value.isoformat()  # date, datetime
-
-
-def _copy(model, columns: list[str], rows: list[tuple]) -> None:
-    table = model._meta.db_table
-    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
-    buffer = io.StringIO("".join("\t".join(_copy_value(v) for v in row) + "\n" for row in rows))
-    with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer)
-
-
-def _next_ids(model, count: int) -> list[int]:
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
-        )
-        return [row[0] for row in cursor.fetchall()]
+_copy = bulkload.copy_rows
+_next_ids = bulkload.next_ids
 
 
 def _card_numbers(count: int) -> list[str]:
@@ -375,6 +381,23 @@ def _analyze() -> None:
         cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in sorted(tables)))
 
 
+def _context(phone_prefix: str) -> dict:
+    """What every household is made with: the phone prefix, towns, employers by size, skills, certificates."""
+    employers = list(Employer.objects.order_by("pk").values_list("pk", flat=True))
+    weights, total = [], 0.0
+    for rank in range(len(employers)):
+        total += 1 / (rank + 1) ** 0.7  # a few big factories, many small firms
+        weights.append(total)
+    return {
+        "phone_prefix": phone_prefix,
+        "towns": {town.code: town for town in Town.objects.all()},
+        "employer_ids": employers,
+        "employer_weights": weights,
+        "skill_ids": list(Skill.objects.values_list("pk", flat=True)),
+        "certificate_ids": list(CertificateType.objects.values_list("pk", flat=True)),
+    }
+
+
 @transaction.atomic
 def _write_batch(households: list[tuple[dict, list[dict]]]) -> tuple[int, int]:
     ids = _next_ids(Resident, len(households))
@@ -395,14 +418,16 @@ def _write_batch(households: list[tuple[dict, list[dict]]]) -> tuple[int, int]:
             ))  # fmt: skip
         skills += [(pk, skill_id) for skill_id in r["skills"]]
         certificates += [(now, now, pk, cert_id, "declared") for cert_id in r["certificates"]]
-    _copy(Resident, RESIDENT_COLUMNS, residents)
-    _copy(FamilyMember, FAMILY_COLUMNS, family)
+    # Skills and certificates first (the foreign keys are checked at commit): the job-seeker profiles that
+    # the residents' insert makes then hold them at once, instead of being rewritten twice per batch.
     _copy(Resident.skills.through, ["resident", "skill"], skills)
     _copy(
         ResidentCertificate,
         ["created_at", "updated_at", "resident", "certificate_type", "source"],
         certificates,
     )
+    _copy(Resident, RESIDENT_COLUMNS, residents)
+    _copy(FamilyMember, FAMILY_COLUMNS, family)
     return len(residents), len(family)
 
 
@@ -423,31 +448,22 @@ def create_residents(
         Resident.objects.filter(phone__startswith=phone_prefix).values_list("phone", flat=True).iterator()
     )
     missing = [i for i in range(first, first + count) if f"{phone_prefix}{i:08d}" not in existing]
-    employers = list(Employer.objects.order_by("pk").values_list("pk", flat=True))
-    weights, total = [], 0.0
-    for rank in range(len(employers)):
-        total += 1 / (rank + 1) ** 0.7  # a few big factories, many small firms
-        weights.append(total)
-    ctx = {
-        "phone_prefix": phone_prefix,
-        "towns": {town.code: town for town in Town.objects.all()},
-        "employer_ids": employers,
-        "employer_weights": weights,
-        "skill_ids": list(Skill.objects.values_list("pk", flat=True)),
-        "certificate_ids": list(CertificateType.objects.values_list("pk", flat=True)),
-    }
-    numbers = Numbers() if missing else None
-    today = timezone.localdate()
+    ctx = _context(phone_prefix)
+    _MAKER.update(numbers=Numbers() if missing else None, seed=seed, today=timezone.localdate(), ctx=ctx)
     made = {"residents": 0, "family_members": 0}
-    batches = [missing[start : start + BATCH] for start in range(0, len(missing), BATCH)]
-    # One thread makes the next batch (numbers, encryption) while this one writes the last to the database.
-    # The history context labels the rows' events, and spares the history trigger a failed look-up per row.
-    with ThreadPoolExecutor(max_workers=1) as maker, pghistory.context(source="seed_demo"):
-        upcoming = maker.submit(_households, numbers, seed, batches[0], today, ctx) if batches else None
+    batches = _lane_batches(missing)
+    # The makers work ahead (numbers, encryption) while this process writes to the database; the history
+    # context labels the rows' events.
+    with _makers(len(batches)) as makers, pghistory.context(source="seed_demo"):
+        ahead = 2 * LANES
+        upcoming = [
+            makers[k % LANES].submit(_households, batches[k]) for k in range(min(ahead, len(batches)))
+        ]
         for k in range(len(batches)):
-            households = upcoming.result()
-            if k + 1 < len(batches):
-                upcoming = maker.submit(_households, numbers, seed, batches[k + 1], today, ctx)
+            households = upcoming[k].result()
+            upcoming[k] = None  # written below: not kept until the end
+            if k + ahead < len(batches):
+                upcoming.append(makers[(k + ahead) % LANES].submit(_households, batches[k + ahead]))
             residents, family = _write_batch(households)
             if k + 1 in (1, 4, 16, 64, 256):
                 _analyze()  # after the first batch, then whenever the new rows have grown fourfold
@@ -457,6 +473,7 @@ def create_residents(
                 progress("residents", made["residents"], len(missing))
             if stdout is not None and (k + 1) % 10 == 0:
                 stdout.write(f"  residents: {made['residents']:,} of {len(missing):,}")
+    _MAKER.clear()
     made["seconds"] = time.perf_counter() - started
     return made
 

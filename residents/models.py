@@ -127,7 +127,9 @@ class PersonalIdentity(models.Model):
     """An identity number kept encrypted, found by its keyed hash and shown masked."""
 
     id_number_encrypted = models.TextField(_("identity number (encrypted)"), editable=False)
-    id_number_hash = models.CharField(max_length=64, editable=False, db_index=True)
+    # Indexed by each model as it needs (a unique constraint, or a plain index): keyed hashes are random,
+    # so every extra index on them costs a random write per new row.
+    id_number_hash = models.CharField(max_length=64, editable=False)
     id_number_masked = models.CharField(_("identity number"), max_length=18, editable=False)
     birth_date = models.DateField(_("date of birth"))
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices)
@@ -288,6 +290,7 @@ class FamilyMember(PersonalIdentity, TimeStampedModel):
                 fields=["resident"], condition=models.Q(relation="spouse"), name="family_one_spouse"
             ),
         ]
+        indexes = [models.Index(fields=["id_number_hash"], name="family_member_id_hash_idx")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_relation_display()})"

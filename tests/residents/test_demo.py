@@ -2,6 +2,7 @@ import io
 from collections import Counter
 
 import pytest
+from django.utils import timezone
 
 from kunshan_portal.management.commands.seed_demo import Command
 from kunshan_portal.models import Notice
@@ -78,3 +79,25 @@ def test_seeding_twice_adds_nothing_and_a_larger_n_adds_only_the_missing(account
     # then
     assert Resident.objects.count() == counts[1] + 5
     assert all(Resident.objects.get(phone=phone).id_number_hash == h for phone, h in first.items())
+
+
+def test_residents_made_in_worker_processes_are_those_one_process_makes(db):
+    # given: more residents than one batch, so that each lane's worker process makes its share
+    count = demo.BATCH + 40
+    # when
+    made = demo.create_residents(count=count, seed=11, phone_prefix="156")
+    # then: every number unique, and the same residents one process makes from the indexes alone
+    assert made["residents"] == count
+    hashes = list(Resident.objects.filter(phone__startswith="156").values_list("phone", "id_number_hash"))
+    family = list(
+        FamilyMember.objects.filter(resident__phone__startswith="156").values_list("id_number_hash")
+    )
+    assert len({h for _p, h in hashes} | {h for (h,) in family}) == len(hashes) + len(family)
+    numbers = object.__new__(demo.Numbers)
+    numbers.used, numbers.hash_of = set(), {}
+    demo._MAKER.update(numbers=numbers, seed=11, today=timezone.localdate(), ctx=demo._context("156"))
+    try:
+        alone = demo._households(list(range(1, count + 1)))
+    finally:
+        demo._MAKER.clear()
+    assert sorted(hashes) == sorted((r["phone"], r["stored"][1]) for r, _family in alone)
