@@ -15,7 +15,7 @@ class EducationConfig(AppConfig):
 
         from kunshan_portal.registry import register_city_seeder
 
-        register_city_seeder("education", "education.seeding.seed_city", order=50)
+        register_city_seeder("education", "education.seeding.seed_city", order=50, after=("residents",))
 
         # --- Dashboard figures ---
         from education.selectors import dashboard_domain

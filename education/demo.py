@@ -24,8 +24,9 @@ def admission_year(today: date) -> int:
     return today.year + (1 if today.month >= 9 else 0)
 
 
-def _grade_for(birth_date: date, year: int) -> int | None:
-    rule = policy_in_force().age_rule
+def _grade_for(birth_date: date, year: int, rule=None) -> int | None:
+    """The grade a child born that day enters in the year, by the age rule in force (or the one given)."""
+    rule = rule or policy_in_force().age_rule
     grade = age_on(birth_date, rule.cutoff(year)) - rule.entry_age + 1
     return grade if 1 <= grade <= 9 else None
 

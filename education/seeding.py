@@ -56,6 +56,7 @@ def create_applications(*, year: int, count: int, seed: int, progress) -> int:
     rng = random.Random(seed + 1)
     applied = set(Application.objects.filter(school_year_id=year).values_list("child_id_hash", flat=True))
     children = []
+    rule = policy_in_force().age_rule  # one look-up, not one per child
     for child_id, child_hash, born, parent_id, town_id in (
         FamilyMember.objects.filter(
             relation=FamilyMember.Relation.CHILD,
@@ -68,7 +69,7 @@ def create_applications(*, year: int, count: int, seed: int, progress) -> int:
     ):
         if child_hash in applied:
             continue
-        grade = _grade_for(born, year)
+        grade = _grade_for(born, year, rule)
         if grade is not None:
             children.append((child_id, child_hash, parent_id, town_id, grade))
     rng.shuffle(children)

@@ -15,7 +15,7 @@ class EmploymentConfig(AppConfig):
 
         from kunshan_portal.registry import register_city_seeder
 
-        register_city_seeder("employment", "employment.seeding.seed_city", order=20)
+        register_city_seeder("employment", "employment.seeding.seed_city", order=20, after=("residents",))
 
         # --- Dashboard figures ---
         from employment.selectors import dashboard_domain

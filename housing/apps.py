@@ -15,7 +15,7 @@ class HousingConfig(AppConfig):
 
         from kunshan_portal.registry import register_city_seeder
 
-        register_city_seeder("housing", "housing.seeding.seed_city", order=40)
+        register_city_seeder("housing", "housing.seeding.seed_city", order=40, after=("employment",))
 
         # --- Dashboard figures ---
         from housing.selectors import dashboard_domain

@@ -15,7 +15,7 @@ class InsuranceConfig(AppConfig):
 
         from kunshan_portal.registry import register_city_seeder
 
-        register_city_seeder("insurance", "insurance.seeding.seed_city", order=30)
+        register_city_seeder("insurance", "insurance.seeding.seed_city", order=30, after=("employment",))
 
         # --- Dashboard figures ---
         from insurance.selectors import dashboard_domain

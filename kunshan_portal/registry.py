@@ -124,12 +124,13 @@ def dashboard_domains() -> list[DashboardDomain]:
 
 # The city at full scale (manage.py seed_city): each app registers the dotted path of its seeder,
 # ``f(*, scale, seed, progress) -> dict`` (counts of what it added; ``progress(label, done, total)``), with
-# its place in the order of dependence. The path is imported only when the city is seeded.
-CITY_SEEDERS: dict[str, tuple[int, str]] = {}
+# its place in the order and the apps whose data it reads (``after``): seeders that do not need each
+# other run side by side. The path is imported only when the city is seeded.
+CITY_SEEDERS: dict[str, tuple[int, str, tuple[str, ...]]] = {}
 
 
-def register_city_seeder(app: str, seeder: str, *, order: int) -> None:
-    CITY_SEEDERS[app] = (order, seeder)
+def register_city_seeder(app: str, seeder: str, *, order: int, after: tuple[str, ...] = ()) -> None:
+    CITY_SEEDERS[app] = (order, seeder, tuple(after))
 
 
 def city_seeders(only: set[str] | None = None) -> list[tuple[str, Callable]]:
@@ -137,4 +138,9 @@ def city_seeders(only: set[str] | None = None) -> list[tuple[str, Callable]]:
     from django.utils.module_loading import import_string
 
     ordered = sorted(CITY_SEEDERS.items(), key=lambda item: item[1][0])
-    return [(app, import_string(path)) for app, (_order, path) in ordered if not only or app in only]
+    return [(app, import_string(path)) for app, (_order, path, _after) in ordered if not only or app in only]
+
+
+def city_seeder_needs(app: str) -> tuple[str, ...]:
+    """The apps whose seeded data this app's seeder reads."""
+    return CITY_SEEDERS[app][2]

@@ -15,7 +15,7 @@ class LegalAidConfig(AppConfig):
 
         from kunshan_portal.registry import register_city_seeder
 
-        register_city_seeder("legal_aid", "legal_aid.seeding.seed_city", order=60)
+        register_city_seeder("legal_aid", "legal_aid.seeding.seed_city", order=60, after=("employment",))
 
         # --- Dashboard figures ---
         from kunshan_portal.registry import register_dashboard_domain

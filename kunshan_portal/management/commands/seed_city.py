@@ -1,19 +1,35 @@
 """``manage.py seed_city``: the whole city at real scale, or a proportional part of it (``--scale``).
 
 Each domain app registers its seeder in its AppConfig (``kunshan_portal.registry.register_city_seeder``);
-this command runs them in the order of dependence (residents, employment, insurance, housing, education,
-legal aid), shows a progress bar, and says what each added and how long it took. The data is the same for
-the same seed and scale, and a second run adds only what is missing.
+this command runs them in the order of dependence (residents; then employment and education; then
+insurance, housing and legal aid), ``--jobs`` of them side by side in worker processes once their
+dependencies are done, shows a progress bar, and says what each added and how long it took. The data is
+the same for the same seed and scale whatever the number of jobs, and a second run adds only what is missing.
 """
 
+import os
 import random
 import sys
 import time
+from concurrent.futures import FIRST_COMPLETED, wait
+from contextlib import ExitStack
 
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
-from kunshan_portal.registry import CITY_SEEDERS, city_seeders
+from kunshan_portal.bulkload import forked_workers
+from kunshan_portal.registry import CITY_SEEDERS, city_seeder_needs, city_seeders
+
+# What the worker processes share with this one (inherited when they are forked): the seeders, the
+# progress bar, the scale and the seed.
+_RUN: dict = {}
+
+
+def _seed(app: str) -> tuple[dict, float]:
+    started = time.perf_counter()
+    seeder = _RUN["seeders"][app]
+    counts = seeder(scale=_RUN["scale"], seed=_RUN["seeds"][app], progress=_RUN["progress"])
+    return counts, time.perf_counter() - started
 
 
 class ProgressBar:
@@ -44,6 +60,7 @@ class ProgressBar:
         if self.shown.get(label) != tenth:
             self.shown[label] = tenth
             self.out.write(text)
+            self.out.flush()
 
 
 class Command(BaseCommand):
@@ -58,10 +75,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--only", default="", help="comma-separated apps to seed (their dependencies must exist)"
         )
+        parser.add_argument(
+            "--jobs", type=int, default=os.cpu_count() or 1, help="seeders run side by side (default: cores)"
+        )
 
-    def handle(self, *args, scale, seed, only, **options):
+    def handle(self, *args, scale, seed, only, jobs, **options):
         if not 0 < scale <= 1:
             raise CommandError("--scale must be above 0 and at most 1.")
+        if jobs < 1:
+            raise CommandError("--jobs must be at least 1.")
         wanted = {name.strip() for name in only.split(",") if name.strip()}
         unknown = wanted - set(CITY_SEEDERS)
         if unknown:
@@ -71,14 +93,47 @@ class Command(BaseCommand):
         started = time.perf_counter()
         self.stdout.write(f"Seeding the city at scale {scale:g} (seed {seed}) …")
         # Seeding sends no notice mail: the inboxes are filled, nobody is e-mailed a million times.
+        _RUN.update(
+            seeders=dict(seeders),
+            scale=scale,
+            seeds={app: random.Random(f"{seed}-{app}").randrange(1 << 30) for app, _seeder in seeders},
+            progress=progress,
+        )
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-            for app, seeder in seeders:
-                step = time.perf_counter()
-                counts = seeder(
-                    scale=scale, seed=random.Random(f"{seed}-{app}").randrange(1 << 30), progress=progress
-                )
-                added = ", ".join(f"{value:,} {name}" for name, value in counts.items())
-                self.stdout.write(f"{app}: {added or 'nothing added'} in {time.perf_counter() - step:,.1f} s")
+            try:
+                self._run([app for app, _seeder in seeders], jobs)
+            finally:
+                _RUN.clear()
         self.stdout.write(
             self.style.SUCCESS(f"City seeded at scale {scale:g} in {time.perf_counter() - started:,.1f} s.")
         )
+
+    def _done(self, app: str, counts: dict, seconds: float) -> None:
+        added = ", ".join(f"{value:,} {name}" for name, value in counts.items())
+        self.stdout.write(f"{app}: {added or 'nothing added'} in {seconds:,.1f} s")
+
+    def _run(self, pending: list[str], jobs: int) -> None:
+        """Each seeder once its dependencies (among those seeded now) are done: alone in this process when
+        it is the only one that can run, else side by side in up to ``jobs`` worker processes."""
+        chosen, done, running = set(pending), set(), {}
+        with ExitStack() as stack:
+            pool = None
+            while pending or running:
+                ready = [
+                    a for a in pending if all(n in done or n not in chosen for n in city_seeder_needs(a))
+                ]
+                if ready and not running and (jobs == 1 or len(ready) == 1):
+                    app = ready[0]
+                    pending.remove(app)
+                    self._done(app, *_seed(app))
+                    done.add(app)
+                    continue
+                for app in ready[: jobs - len(running)]:
+                    pool = pool or stack.enter_context(forked_workers(jobs))
+                    pending.remove(app)
+                    running[pool.submit(_seed, app)] = app
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    app = running.pop(future)
+                    self._done(app, *future.result())
+                    done.add(app)
