@@ -5,6 +5,8 @@ KUNSHAN_STAFF_MFA is on (always in production); residents and employers may turn
 middleware also ends idle staff sessions.
 """
 
+import time
+
 from django.conf import settings
 from django.db import transaction
 from django.shortcuts import redirect
@@ -85,6 +87,19 @@ def mfa_disable(*, user) -> None:
 OPEN_PATHS = ("/accounts/logout/", "/accounts/mfa/", "/static/", "/i18n/", "/healthz", "/jsi18n/")
 
 
+IDLE_REFRESH_SECONDS = 60  # a staff session's idle clock is pushed forward at most once a minute
+
+
+def _keep_staff_session_alive(session) -> None:
+    """Staff sessions end after KUNSHAN_STAFF_IDLE_SECONDS without a request. Moving the end forward is a
+    write of the session, so it is done at most once a minute, not on every page: a session ends between
+    that time less a minute and that time after the last request."""
+    now = int(time.time())
+    if now - session.get("_idle_refreshed_at", 0) >= IDLE_REFRESH_SECONDS:
+        session.set_expiry(settings.KUNSHAN_STAFF_IDLE_SECONDS)
+        session["_idle_refreshed_at"] = now
+
+
 class AccountSecurityMiddleware:
     """Sends an unverified session to the second-factor page, and ends idle staff sessions."""
 
@@ -95,7 +110,7 @@ class AccountSecurityMiddleware:
         user = request.user
         if user.is_authenticated:
             if is_staff_account(user):
-                request.session.set_expiry(settings.KUNSHAN_STAFF_IDLE_SECONDS)
+                _keep_staff_session_alive(request.session)
             if not request.path.startswith(OPEN_PATHS) and mfa_required(user) and not user.is_verified():
                 target = "mfa-verify" if user_has_device(user) else "mfa-setup"
                 return redirect(f"{reverse(target)}?next={request.get_full_path()}")

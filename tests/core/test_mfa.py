@@ -1,6 +1,8 @@
 import time
+from types import SimpleNamespace
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -91,6 +93,27 @@ def test_staff_sessions_expire_when_idle(client, caseworker, settings):
     client.force_login(caseworker)
     client.get(reverse("home"))
     assert client.session.get_expiry_age() == 900
+
+
+def test_a_staff_session_is_written_back_at_most_once_a_minute(client, caseworker, settings, monkeypatch):
+    # given: a caseworker who has just opened a page
+    settings.KUNSHAN_STAFF_IDLE_SECONDS = 900
+    clock = [1_000_000.0]
+    monkeypatch.setattr("kunshan_portal.mfa.time", SimpleNamespace(time=lambda: clock[0]))
+    client.force_login(caseworker)
+    client.get(reverse("home"))
+    key = client.session.session_key
+    first = Session.objects.get(session_key=key).expire_date
+    # when: more pages within the minute
+    clock[0] += 30
+    client.get(reverse("home"))
+    # then: the session row is not written again
+    assert Session.objects.get(session_key=key).expire_date == first
+    # when: a page after the minute
+    clock[0] += 31
+    client.get(reverse("home"))
+    # then: the idle clock moved forward
+    assert Session.objects.get(session_key=key).expire_date > first
 
 
 def test_resident_sessions_last_longer(client, resident_user):
