@@ -4,7 +4,7 @@ confirmation page, offers and tenancies. Every change of state is a service call
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -39,7 +39,7 @@ from housing.resources import (
     RoomResource,
     TenancyResource,
 )
-from kunshan_portal.admin_tools import service_refusal
+from kunshan_portal.admin_tools import EstimatedCountPaginator, service_refusal
 from kunshan_portal.errors import DomainError
 from residents.models import Resident, Town
 
@@ -303,10 +303,15 @@ class ChosenCompoundFilter(admin.SimpleListFilter):
     parameter_name = "compound"
 
     def lookups(self, request, model_admin):
-        return [(compound.pk, str(compound)) for compound in Compound.objects.all()]
+        """The public compounds (68 in the city; thousands of dormitories would bury them), and the
+        compound filtered on if it is a dormitory (reached with ?compound=<id>)."""
+        wanted = Q(kind=Compound.Kind.PUBLIC)
+        if str(self.value() or "").isdigit():
+            wanted |= Q(pk=self.value())
+        return [(compound.pk, str(compound)) for compound in Compound.objects.filter(wanted).order_by("code")]
 
     def queryset(self, request, queryset):
-        if self.value():
+        if str(self.value() or "").isdigit():
             return queryset.filter(
                 Exists(ApplicationChoice.objects.filter(application=OuterRef("pk"), compound_id=self.value()))
             )
@@ -364,6 +369,7 @@ class HousingApplicationAdmin(ExportMixin, admin.ModelAdmin):
     inlines = [ChoiceInline]
     actions = ["recompute_points", "reactivate", "reject"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator  # 250,000 applications: no count of the whole table per page
 
     def has_add_permission(self, request):
         return False

@@ -281,14 +281,9 @@ class HousingApplication(LifecycleModel):
             models.CheckConstraint(condition=Q(household_income__gte=0), name="housing_application_income"),
         ]
         indexes = [
-            # The waiting list in serving order: most points first, then the earliest submission.
-            models.Index(
-                models.F("points").desc(),
-                "submitted_at",
-                "id",
-                condition=Q(state="waiting"),
-                name="housing_waiting_order_idx",
-            ),
+            # The waiting list in serving order: most points first, then the earliest submission. Whole, not
+            # only the waiting rows: the caseworkers' list shows every application in that order too.
+            models.Index(models.F("points").desc(), "submitted_at", "id", name="housing_queue_order_idx"),
         ]
 
     def __str__(self) -> str:

@@ -58,6 +58,28 @@ def test_applications_filter_by_state_compound_town_and_points(client, caseworke
     assert shed not in by_compound.context["cl"].result_list
 
 
+def test_the_compound_filter_offers_public_compounds_and_still_filters_by_a_dormitory(
+    client, caseworker, stock
+):
+    # given: an employer's dormitory chosen by its own worker
+    dormitory = make_compound(kind="dormitory")
+    make_beds(dormitory, 2, rent="0.00")
+    applicant = make_applicant(employer=dormitory.owner)
+    chosen = apply(applicant, dormitory)
+    other = apply(None, stock[0])
+    client.force_login(caseworker)
+    url = reverse("admin:housing_housingapplication_changelist")
+    # when
+    listed = client.get(url, **EN)
+    by_dormitory = client.get(f"{url}?compound={dormitory.pk}", **EN)
+    # then: the sidebar lists the public compounds only; the dormitory's applications can still be listed
+    offered = {str(choice["display"]) for spec in listed.context["cl"].filter_specs for choice in
+               spec.choices(listed.context["cl"]) if getattr(spec, "parameter_name", "") == "compound"}  # fmt: skip
+    assert str(stock[0]) in offered and str(dormitory) not in offered
+    assert list(by_dormitory.context["cl"].result_list) == [chosen]
+    assert other not in by_dormitory.context["cl"].result_list
+
+
 def test_a_round_is_previewed_then_run_from_its_confirmation_page(
     client, caseworker, stock, django_capture_on_commit_callbacks
 ):
