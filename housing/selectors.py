@@ -605,8 +605,12 @@ def average_wait_by_compound(*, days: int = TURNOVER_DAYS) -> dict[int, float]:
     return {compound: round(wait.total_seconds() / 86400, 1) for compound, wait in rows if wait is not None}
 
 
+OVERVIEW_COMPOUNDS = 10
+
+
 def housing_dashboard() -> tuple[str, list[tuple[str, object]]]:
-    """The officials' housing figures: totals, then each compound's occupancy, waiting list and wait."""
+    """The officials' housing figures: totals, then the occupancy, waiting list and wait of the compounds
+    with the longest waiting lists."""
     occupancy = compound_occupancy()
     waiting = waiting_by_compound()
     wait = average_wait_by_compound()
@@ -626,7 +630,9 @@ def housing_dashboard() -> tuple[str, list[tuple[str, object]]]:
         (_("Applicants on the waiting list"), counts["waiting"]),
         (_("Offers waiting for an answer"), counts["offered"]),
     ]
-    for row in occupancy:
+    # The compounds with the longest waiting lists (every compound is on the housing page and its exports).
+    busiest = sorted(occupancy, key=lambda row: (-waiting.get(row.compound.pk, 0), row.compound.pk))
+    for row in busiest[:OVERVIEW_COMPOUNDS]:
         days = wait.get(row.compound.pk)
         figures.append(
             (

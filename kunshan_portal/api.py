@@ -133,7 +133,8 @@ class DashboardDomainView(_DashboardView):
                 "domain": found.key,
                 "title": str(found.title),
                 "tables": [
-                    dashboard.table_json(view) for view in dashboard.domain_views(found, filters, refresh)
+                    dashboard.table_json(view)
+                    for view in dashboard.domain_views(found, filters, refresh, page=False)
                 ],
             }
         )

@@ -436,8 +436,11 @@ def table_view(
     stored: list[DashboardFigure],
     filters: Filters,
     refresh: DashboardRefresh | None,
+    *,
+    page: bool = False,
 ) -> TableView:
-    """One table for the period and the town: grouped by its breakdown, a total, small counts hidden."""
+    """One table for the period and the town: grouped by its breakdown, a total, small counts hidden.
+    For a ``page``, a breakdown by key keeps its ``page_rows`` largest rows and adds up the others."""
     by_town = any(row.town for row in stored)
     rows = [row for row in stored if not filters.town or row.town == filters.town]
     not_by_town = bool(filters.town) and not by_town
@@ -464,6 +467,8 @@ def table_view(
                 order.append(row.key)
                 labels[row.key] = row.label_en if english else row.label_zh
     empty = {column.key: _number(column, 0) for column in _stored_columns(table)}
+    if page and table.breakdown == "key" and table.page_rows and len(order) > table.page_rows:
+        order = _largest(table, groups, order, labels, empty)
     shown = [i for i, column in enumerate(table.columns) if not column.hidden]
 
     def visible(cells: list[Cell]) -> list[Cell]:
@@ -502,13 +507,30 @@ def table_view(
     )
 
 
+def _largest(table: DashboardTable, groups: dict, order: list, labels: dict, empty: dict) -> list:
+    """The ``page_rows`` keys with the largest first chart column, then one row adding up the others."""
+    measure = (table.chart_columns or (table.columns[0].key,))[0]
+    ranked = sorted(order, key=lambda key: groups.get(key, empty).get(measure) or 0, reverse=True)
+    kept, rest = ranked[: table.page_rows], ranked[table.page_rows :]
+    others = dict(empty)
+    for key in rest:
+        for column_key, value in groups.get(key, empty).items():
+            others[column_key] += value
+    groups[OTHERS_KEY] = others
+    labels[OTHERS_KEY] = _("%(n)d others (all of them in the exports)") % {"n": len(rest)}
+    return [*kept, OTHERS_KEY]
+
+
+OTHERS_KEY = "~others"
+
+
 def domain_views(
-    domain: DashboardDomain, filters: Filters, refresh: DashboardRefresh | None
+    domain: DashboardDomain, filters: Filters, refresh: DashboardRefresh | None, *, page: bool = True
 ) -> list[TableView]:
-    """Every table of a domain's page, from one query."""
+    """Every table of a domain's page (or, not for a page, in full), from one query."""
     stored = stored_rows(domain, list(domain.tables), filters)
     return [
-        table_view(domain, table, stored[table.source or table.key], filters, refresh)
+        table_view(domain, table, stored[table.source or table.key], filters, refresh, page=page)
         for table in domain.tables
     ]
 
@@ -633,6 +655,43 @@ def _accessible(svg: str, title: str, description: str) -> str:
     return (
         f'{head} role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
         f"<desc>{escape(description)}</desc>{rest}"
+    )
+
+
+def cached_part(kind: str, refresh: DashboardRefresh | None, filters: Filters, compute):
+    """A page's computed part (its tables or headlines, charts included), kept until the next refresh for
+    the same filters and language: officials reading the same figures do not group thousands of rows
+    again on every page."""
+    if refresh is None:
+        return compute()
+    key = _chart_key("part", kind, refresh.pk, filters, translation.get_language())
+    part = cache.get(key)
+    if part is None:
+        part = compute()
+        cache.set(key, part, REFRESH_MINUTES * 60 * 2)
+    return part
+
+
+def overview_part(filters: Filters, refresh: DashboardRefresh | None) -> list[DomainSummary]:
+    """The overview's headlines with their trend lines drawn."""
+
+    def compute():
+        summaries = overview(filters, refresh)
+        for summary in summaries:
+            for headline in summary.headlines:
+                headline.chart = sparkline_svg(headline, refresh.pk if refresh else 0, filters)
+        return summaries
+
+    return cached_part("overview", refresh, filters, compute)
+
+
+def domain_part(domain: DashboardDomain, filters: Filters, refresh: DashboardRefresh | None) -> list:
+    """A domain page's tables, each with its chart drawn."""
+    return cached_part(
+        f"domain-{domain.key}",
+        refresh,
+        filters,
+        lambda: [(view, chart_svg(view)) for view in domain_views(domain, filters, refresh)],
     )
 
 
@@ -792,13 +851,13 @@ def domain_or_none(key: str) -> DashboardDomain | None:
 
 
 def charts_warm(refresh: DashboardRefresh) -> int:
-    """Draw the charts of every page with the default filters in both languages, so that the first
-    official after a refresh finds them drawn (the cache is shared by the web processes)."""
+    """Compute every page with the default filters in both languages, charts drawn, so that the first
+    official after a refresh finds it ready (the cache is shared by the web processes)."""
     filters, drawn = default_filters(), 0
     for language in LANGUAGES:
         with translation.override(language):
             for domain in dashboard_domains():
-                drawn += sum(bool(chart_svg(view)) for view in domain_views(domain, filters, refresh))
-            for summary in overview(filters, refresh):
-                drawn += sum(bool(sparkline_svg(h, refresh.pk, filters)) for h in summary.headlines)
+                drawn += sum(bool(svg) for _view, svg in domain_part(domain, filters, refresh))
+            for summary in overview_part(filters, refresh):
+                drawn += sum(bool(headline.chart) for headline in summary.headlines)
     return drawn

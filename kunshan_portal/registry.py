@@ -83,6 +83,9 @@ class DashboardTable:
     key_label: object = ""
     chart: str = "bar"  # bar, line, share (a pie of the rows' shares) or "" for none
     chart_columns: tuple[str, ...] = ()
+    # A breakdown by key (thousands of dormitories, say) shows its largest rows on the page and in the
+    # chart, by the first chart column, and the rest added up as one row; exports and the API have them all.
+    page_rows: int = 30
     caption: object = ""
 
 

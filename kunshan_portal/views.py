@@ -101,10 +101,7 @@ def dashboard_overview(request):
     """The overview: each domain's headline figures over the period with their trend, and each app's
     short section."""
     refresh, form, filters = _dashboard_context(request)
-    summaries = dashboard.overview(filters, refresh)
-    for summary in summaries:
-        for headline in summary.headlines:
-            headline.chart = dashboard.sparkline_svg(headline, refresh.pk if refresh else 0, filters)
+    summaries = dashboard.overview_part(filters, refresh)
     return _dashboard_page(
         request, "kunshan_portal/dashboard.html", refresh, form, filters,
         summaries=summaries, sections=dashboard.overview_sections(refresh),
@@ -119,8 +116,7 @@ def dashboard_domain(request, domain):
     if found is None:
         raise Http404
     refresh, form, filters = _dashboard_context(request)
-    views = dashboard.domain_views(found, filters, refresh)
-    tables = [(view, dashboard.chart_svg(view)) for view in views]
+    tables = dashboard.domain_part(found, filters, refresh)
     return _dashboard_page(
         request, "kunshan_portal/dashboard_domain.html", refresh, form, filters, domain=found, tables=tables
     )

@@ -10,22 +10,27 @@ import openpyxl
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from housing import selectors as housing_selectors
 from kunshan_portal import roles
 from kunshan_portal.dashboard import (
     add_months,
     dashboard_refresh,
     dashboard_refresh_soon,
+    default_filters,
     history_start,
+    table_view,
     this_month,
 )
 from kunshan_portal.models import DashboardFigure, DashboardRefresh
+from kunshan_portal.registry import DashboardColumn, DashboardDomain, DashboardTable
 from kunshan_portal.tasks import dashboard_refresh_task
 from legal_aid import services as legal_aid_services
 from residents.models import Resident, Town
 from residents.selectors import registration_figures
 from tests.factories import make_resident
+from tests.housing.factories import apply, make_beds, make_compound
 from tests.legal_aid.factories import file_case, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -157,8 +162,13 @@ def test_the_refresh_task_draws_the_charts_before_anyone_asks(official, city, mo
 
     dashboard_refresh_task.delay("test")
     monkeypatch.setattr(dashboard, "_draw", lambda view: pytest.fail("a chart drawn on request"))
+    monkeypatch.setattr(dashboard, "domain_views", lambda *a, **k: pytest.fail("a page computed on request"))
+    monkeypatch.setattr(
+        dashboard, "overview", lambda *a, **k: pytest.fail("the overview computed on request")
+    )
 
     page = official.get(reverse("dashboard-domain", args=["residents"]), **EN).content.decode()
+    assert official.get(reverse("dashboard"), **EN).status_code == 200
 
     assert '<figure class="dash-chart"><svg' in page
 
@@ -468,3 +478,62 @@ def test_contributions_are_exact_to_the_fen_by_fund(official, city):
     assert _table(payload, "contributions")["total"]["values"]["collected"] == "152.16"
     by_fund = {row["key"]: row["values"] for row in _table(payload, "contributions-by-fund")["rows"]}
     assert by_fund["pension"]["collected"] == "140.15" and by_fund["medical"]["employee_amount"] == "2.00"
+
+
+# --- City scale: long breakdowns and the pages' cached part ---------------------------------------------
+
+
+def test_a_long_breakdown_shows_its_largest_rows_and_adds_up_the_others_and_the_export_has_all():
+    # given: a breakdown by compound of four rows, two to a page
+    table = DashboardTable(
+        key="stock", title="Stock", columns=(DashboardColumn("places", "Places", kind="number"),),
+        breakdown="key", chart_columns=("places",), page_rows=2,
+    )  # fmt: skip
+    domain = DashboardDomain(key="test", title="Test", tables=(table,))
+    stored = [
+        DashboardFigure(
+            domain="test", table="stock", key=key, label_zh=key, label_en=key, values={"places": n}
+        )
+        for key, n in (("a", 10), ("b", 30), ("c", 20), ("d", 7))
+    ]
+    # when
+    with translation.override("en"):
+        page = table_view(domain, table, stored, default_filters(), None, page=True)
+        full = table_view(domain, table, stored, default_filters(), None)
+    # then: the page keeps the two largest and adds up the others; the export keeps every row
+    assert [(row.label, row.cells[0].value) for row in page.rows] == [
+        ("b", 30), ("c", 20), ("2 others (all of them in the exports)", 17)
+    ]  # fmt: skip
+    assert [row.label for row in full.rows] == ["a", "b", "c", "d"]
+    assert page.total.cells[0].value == full.total.cells[0].value == 67
+
+
+def test_the_housing_overview_lists_the_compounds_with_the_longest_waiting_lists(monkeypatch):
+    # given: more compounds than the overview lists, one of them with applicants waiting
+    monkeypatch.setattr(housing_selectors, "OVERVIEW_COMPOUNDS", 1)
+    quiet, busy = make_compound(name_zh="安静公寓"), make_compound(name_zh="热门公寓")
+    make_beds(quiet, 2), make_beds(busy, 2)
+    apply(None, busy), apply(None, busy)
+    # when
+    _title, figures = housing_selectors.housing_dashboard()
+    # then: one compound line, the busiest
+    labels = [str(label) for label, _value in figures]
+    assert str(busy) in labels and str(quiet) not in labels
+
+
+def _registered_total(response) -> int:
+    view = next(view for view, _svg in response.context["tables"] if view.table.key == "registrations")
+    return view.total.cells[[column.key for column in view.columns].index("registered_total")].value
+
+
+def test_a_page_shows_the_new_figures_after_each_refresh(official, refreshed):
+    # given: the page read once (its tables kept until the next refresh), then five more residents
+    url = reverse("dashboard-domain", args=["residents"])
+    first = _registered_total(official.get(url, **EN))
+    _registered("bacheng", 0, n=5)
+    # when
+    kept = _registered_total(official.get(url, **EN))
+    dashboard_refresh()
+    fresh = _registered_total(official.get(url, **EN))
+    # then
+    assert (first, kept, fresh) == (10, 10, 15)
