@@ -198,6 +198,14 @@ class CompoundViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.compound_list()
 
+    def paginate_queryset(self, queryset):
+        """Page the compounds first, then add the figures of that page only."""
+        page = super().paginate_queryset(queryset)
+        return None if page is None else selectors.with_figures(page)
+
+    def get_object(self):
+        return selectors.with_figures([super().get_object()])[0]
+
 
 class ApplicationViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet

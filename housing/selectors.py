@@ -19,11 +19,9 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import TruncDate, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -131,25 +129,37 @@ def place_is_free(place_id: int) -> bool:
 
 
 def compound_list(*, accepting_only: bool = True) -> QuerySet[Compound]:
-    """Compounds for residents to choose from, with their lowest bed and unit rents and free places."""
-    compounds = Compound.objects.select_related("town", "owner").annotate(
-        bed_rent_from=Min("places__rent", filter=Q(places__active=True, places__sleeps=1)),
-        unit_rent_from=Min("places__rent", filter=Q(places__active=True, places__sleeps__gte=2)),
-        free_count=Coalesce(
-            Subquery(
-                free_places()
-                .filter(compound=OuterRef("pk"))
-                .order_by()
-                .values("compound")
-                .annotate(n=Count("id"))
-                .values("n")
-            ),
-            Value(0),
-        ),
-    )
+    """Compounds for residents to choose from, in the list's order. Page it first, then add the figures
+    to the page with ``with_figures``: the figures of thousands of compounds (700,000 places) for every
+    page, or for counting them, would take seconds."""
+    compounds = Compound.objects.select_related("town", "owner")
     if accepting_only:
         compounds = compounds.filter(accepting=True)
     return compounds.order_by("town_id", "code")
+
+
+def with_figures(compounds) -> list[Compound]:
+    """These compounds (a page of them) given their lowest bed and unit rents (``bed_rent_from``,
+    ``unit_rent_from``) and the places free now (``free_count``): two grouped queries over their own
+    places."""
+    compounds = list(compounds)
+    ids = [compound.pk for compound in compounds]
+    rents = {
+        row["compound_id"]: row
+        for row in Place.objects.filter(compound_id__in=ids, active=True)
+        .values("compound_id")
+        .annotate(bed=Min("rent", filter=Q(sleeps=1)), unit=Min("rent", filter=Q(sleeps__gte=2)))
+        .order_by()
+    }
+    free = dict(
+        free_places().filter(compound_id__in=ids).values("compound_id").annotate(n=Count("id")).order_by()
+        .values_list("compound_id", "n")
+    )  # fmt: skip
+    for compound in compounds:
+        compound.bed_rent_from = rents.get(compound.pk, {}).get("bed")
+        compound.unit_rent_from = rents.get(compound.pk, {}).get("unit")
+        compound.free_count = free.get(compound.pk, 0)
+    return compounds
 
 
 def fitting_costs(

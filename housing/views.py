@@ -51,6 +51,7 @@ def home(request):
 def compound_list(request):
     """Every compound open for applications, with its rents and what is free now (public page)."""
     page = Paginator(selectors.compound_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_figures(page.object_list)
     rules = selectors.housing_rules()
     return render(request, "housing/compounds.html", {"page": page, "utilities": rules.dormitory_utilities})
 
