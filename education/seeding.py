@@ -17,6 +17,7 @@ from education.demo import _grade_for, admission_year
 from education.models import Application, ApplicationChoice, ChildLottery, School, SchoolSeats, SchoolYear
 from education.selectors import policy_in_force
 from education.services import LOTTERY_RANGE
+from kunshan_portal.bulkload import copy_rows, next_ids
 from residents import seeding as registry
 from residents.models import FamilyMember, Resident
 
@@ -83,7 +84,7 @@ def create_applications(*, year: int, count: int, seed: int, progress) -> int:
     most = policy_in_force().max_choices
     taken = set(ChildLottery.objects.values_list("number", flat=True))
     lottery_of = dict(ChildLottery.objects.values_list("child_id_hash", "number"))
-    ids = registry.next_ids(Application, len(children))
+    ids = next_ids(Application, len(children))
     applications, choices, lotteries = [], [], []
     now = timezone.now()
     for pk, (child_id, child_hash, parent_id, town_id, grade) in zip(ids, children, strict=True):
@@ -106,14 +107,14 @@ def create_applications(*, year: int, count: int, seed: int, progress) -> int:
                              year, grade, number))  # fmt: skip
         choices += [(pk, rank, school.pk) for rank, school in enumerate(ranked[:most], start=1)]
     with transaction.atomic():
-        registry.copy_rows(ChildLottery, ["child_id_hash", "number", "drawn_at"], lotteries)
-        registry.copy_rows(
+        copy_rows(ChildLottery, ["child_id_hash", "number", "drawn_at"], lotteries)
+        copy_rows(
             Application,
             ["id", "created_at", "updated_at", "submitted_at", "decision_note", "state", "parent", "child",
              "child_id_hash", "school_year", "grade", "lottery"],
             applications,
         )  # fmt: skip
-        registry.copy_rows(ApplicationChoice, ["application", "rank", "school"], choices)
+        copy_rows(ApplicationChoice, ["application", "rank", "school"], choices)
     progress("school applications", len(applications), len(applications))
     return len(applications)
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from employment.bits import shift_mask, to_words
 from employment.demo import POSTINGS, SHIFT_PATTERNS
 from employment.models import Application, Job, Occupation, Placement
+from kunshan_portal.bulkload import copy_rows, next_ids
 from residents import seeding as registry
 from residents.models import CertificateType, Employer, Resident, Skill, Town
 
@@ -76,7 +77,7 @@ JOB_COLUMNS = [
 
 @transaction.atomic
 def _write_jobs(jobs: list[dict]) -> None:
-    ids = registry.next_ids(Job, len(jobs))
+    ids = next_ids(Job, len(jobs))
     rows, essential, optional, certificates, commute = [], [], [], [], []
     description = "包吃住，五险一金。Meals, dormitory, social insurance." + CITY_MARK
     for pk, job in zip(ids, jobs, strict=True):
@@ -92,11 +93,11 @@ def _write_jobs(jobs: list[dict]) -> None:
         optional += [(pk, s) for s in job["optional"]]
         certificates += [(pk, c) for c in job["certificates"]]
         commute += [(pk, t) for t in job["commute"]]
-    registry.copy_rows(Job, JOB_COLUMNS, rows)
-    registry.copy_rows(Job.essential_skills.through, ["job", "skill"], essential)
-    registry.copy_rows(Job.optional_skills.through, ["job", "skill"], optional)
-    registry.copy_rows(Job.required_certificates.through, ["job", "certificatetype"], certificates)
-    registry.copy_rows(Job.commute_towns.through, ["job", "town"], commute)
+    copy_rows(Job, JOB_COLUMNS, rows)
+    copy_rows(Job.essential_skills.through, ["job", "skill"], essential)
+    copy_rows(Job.optional_skills.through, ["job", "skill"], optional)
+    copy_rows(Job.required_certificates.through, ["job", "certificatetype"], certificates)
+    copy_rows(Job.commute_towns.through, ["job", "town"], commute)
 
 
 def _context(open_jobs: int) -> dict:
@@ -178,11 +179,9 @@ def create_applications(*, seed: int, progress) -> int:
                "resident", "note", "interview_at", "interview_place"]  # fmt: skip
     with transaction.atomic():
         for start in range(0, len(applications), BATCH):
-            registry.copy_rows(Application, columns, applications[start : start + BATCH])
+            copy_rows(Application, columns, applications[start : start + BATCH])
             progress("job applications", min(len(applications), start + BATCH), len(applications))
-        registry.copy_rows(
-            Placement, ["job", "employer", "resident", "town", "sector", "hired_at"], placements
-        )
+        copy_rows(Placement, ["job", "employer", "resident", "town", "sector", "hired_at"], placements)
         for job_id, hired in hired_per_job.items():
             Job.objects.filter(pk=job_id).update(hired_count=hired)
         by_employer: dict[int, list[int]] = {}

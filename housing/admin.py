@@ -302,18 +302,22 @@ class ChosenCompoundFilter(admin.SimpleListFilter):
     title = _("compound chosen")
     parameter_name = "compound"
 
+    def _chosen(self) -> int | None:
+        value = str(self.value() or "")
+        return int(value) if value.isdigit() else None
+
     def lookups(self, request, model_admin):
         """The public compounds (68 in the city; thousands of dormitories would bury them), and the
         compound filtered on if it is a dormitory (reached with ?compound=<id>)."""
-        wanted = Q(kind=Compound.Kind.PUBLIC)
-        if str(self.value() or "").isdigit():
-            wanted |= Q(pk=self.value())
+        wanted = Q(kind=Compound.Kind.PUBLIC) | Q(pk=self._chosen())
         return [(compound.pk, str(compound)) for compound in Compound.objects.filter(wanted).order_by("code")]
 
     def queryset(self, request, queryset):
-        if str(self.value() or "").isdigit():
+        if self._chosen() is not None:
             return queryset.filter(
-                Exists(ApplicationChoice.objects.filter(application=OuterRef("pk"), compound_id=self.value()))
+                Exists(
+                    ApplicationChoice.objects.filter(application=OuterRef("pk"), compound_id=self._chosen())
+                )
             )
         return queryset
 

@@ -32,6 +32,7 @@ from housing.models import (
 from housing.priority import priority_points
 from housing.selectors import housing_rules
 from housing.services import BED_LABELS
+from kunshan_portal.bulkload import copy_rows, next_ids
 from residents import seeding as registry
 from residents.models import FamilyMember, Resident, Town
 
@@ -60,9 +61,9 @@ def _rooms(rng: random.Random, dormitory: bool, places: int) -> list[tuple[str, 
 
 
 def _write_stock(compound_id: int, rooms: list) -> int:
-    buildings = registry.next_ids(Building, (len(rooms) + ROOMS_PER_BUILDING - 1) // ROOMS_PER_BUILDING)
-    registry.copy_rows(Building, ["id", "compound", "name"], [(b, compound_id, str(n + 1)) for n, b in enumerate(buildings)])  # fmt: skip
-    room_ids = registry.next_ids(Room, len(rooms))
+    buildings = next_ids(Building, (len(rooms) + ROOMS_PER_BUILDING - 1) // ROOMS_PER_BUILDING)
+    copy_rows(Building, ["id", "compound", "name"], [(b, compound_id, str(n + 1)) for n, b in enumerate(buildings)])  # fmt: skip
+    room_ids = next_ids(Room, len(rooms))
     room_rows, place_rows = [], []
     for n, (pk, (kind, capacity, rent)) in enumerate(zip(room_ids, rooms, strict=True)):
         building = buildings[n // ROOMS_PER_BUILDING]
@@ -72,8 +73,8 @@ def _write_stock(compound_id: int, rooms: list) -> int:
             place_rows.append((compound_id, pk, "", capacity, rent, True))
         else:
             place_rows += [(compound_id, pk, BED_LABELS[i], 1, rent, True) for i in range(capacity)]
-    registry.copy_rows(Room, ["id", "building", "number", "kind", "capacity"], room_rows)
-    return registry.copy_rows(Place, ["compound", "room", "label", "sleeps", "rent", "active"], place_rows)
+    copy_rows(Room, ["id", "building", "number", "kind", "capacity"], room_rows)
+    return copy_rows(Place, ["compound", "room", "label", "sleeps", "rent", "active"], place_rows)
 
 
 @transaction.atomic
@@ -172,7 +173,7 @@ def create_tenancies(*, seed: int) -> int:
         utilities = rules.dormitory_utilities if dormitory == Compound.Kind.DORMITORY else Decimal(0)
         rows.append((start, start, resident_id, place_id, 1 if sleeps == 1 else rng.randint(2, sleeps), start,
                      end, "moved_out" if end else "", rent, utilities))  # fmt: skip
-    return registry.copy_rows(
+    return copy_rows(
         Tenancy,
         ["created_at", "updated_at", "resident", "place", "household_size", "start_date", "end_date",
          "end_reason", "rent", "utilities"],
@@ -229,7 +230,7 @@ def create_waiting_list(*, count: int, seed: int, progress) -> int:
     ).values_list("compound_id", "employer_id"):
         partners[employer_id].add(compound_id)
     costs = _costs()
-    ids = registry.next_ids(HousingApplication, len(chosen))
+    ids = next_ids(HousingApplication, len(chosen))
     applications, choices = [], []
     for pk, (resident_id, employer_id) in zip(ids, chosen, strict=True):
         size = rng.choices((1, 2, 3, 4), weights=(60, 15, 15, 10))[0]
@@ -258,7 +259,7 @@ def create_waiting_list(*, count: int, seed: int, progress) -> int:
     with transaction.atomic():
         step = 50_000
         for start in range(0, len(applications), step):
-            registry.copy_rows(
+            copy_rows(
                 HousingApplication,
                 ["id", "created_at", "updated_at", "submitted_at", "decision_note", "state", "resident",
                  "household_size", "household_income", "current_housing", "employer", "points",
@@ -266,9 +267,7 @@ def create_waiting_list(*, count: int, seed: int, progress) -> int:
                 [(*row[:12], json.dumps(row[12], ensure_ascii=False), *row[13:]) for row in applications[start : start + step]],
             )  # fmt: skip
             progress("housing applications", min(len(applications), start + step), len(applications))
-        registry.copy_rows(
-            ApplicationChoice, ["application", "rank", "compound", "monthly_cost", "unusable"], choices
-        )
+        copy_rows(ApplicationChoice, ["application", "rank", "compound", "monthly_cost", "unusable"], choices)
     return len(applications)
 
 

@@ -1,7 +1,7 @@
 """Social insurance's part of ``manage.py seed_city``: 450,000 active enrolments of the city's verified,
 employed residents with their wages, the last month's payroll, and twelve months of history computed by
-the real monthly run (``contribution_run_in_process``, the months side by side in worker processes), so every line, total and balance is the one the
-portal itself would have written.
+the real monthly run (``contribution_run_in_process``, months side by side in worker processes), so
+every line, total and balance is the one the portal itself would have written.
 
 Enrolments are written with COPY; a second run enrols only residents not enrolled yet and runs only the
 months not finished yet.
@@ -18,7 +18,7 @@ from django.db.models import Exists, OuterRef
 from insurance import selectors, services
 from insurance.contributions import period_of, previous_period
 from insurance.models import ContributionRun, Enrolment, EnrolmentWage, PayrollEntry, PayrollUpload
-from kunshan_portal.bulkload import forked_workers
+from kunshan_portal.bulkload import copy_rows, forked_workers, next_ids
 from residents import seeding as registry
 from residents.models import Resident
 
@@ -55,7 +55,7 @@ def create_enrolments(*, count: int, seed: int, first_month) -> int:
     )
     rng.shuffle(candidates)
     chosen = sorted(candidates[:wanted])
-    ids = registry.next_ids(Enrolment, len(chosen))
+    ids = next_ids(Enrolment, len(chosen))
     enrolments, wages = [], []
     for pk, (resident_id, employer_id, arrival) in zip(ids, chosen, strict=True):
         if rng.random() < 0.85:  # insured before the history starts
@@ -69,13 +69,13 @@ def create_enrolments(*, count: int, seed: int, first_month) -> int:
         if rng.random() < RAISE_SHARE:
             raised = period_of(start + timedelta(days=rng.randrange(62, 600)))
             wages.append((start, start, pk, raised, wage + Decimal(rng.randrange(3, 15) * 100)))
-    registry.copy_rows(
+    copy_rows(
         Enrolment,
         ["id", "created_at", "updated_at", "submitted_at", "decision_note", "state", "resident", "employer",
          "start_date"],
         enrolments,
     )  # fmt: skip
-    registry.copy_rows(EnrolmentWage, ["created_at", "updated_at", "enrolment", "valid_from", "wage"], wages)
+    copy_rows(EnrolmentWage, ["created_at", "updated_at", "enrolment", "valid_from", "wage"], wages)
     return len(enrolments)
 
 
@@ -114,7 +114,7 @@ def create_payroll(*, period, seed: int) -> int:
         for upload, rows in zip(uploads, by_employer.values(), strict=True)
         for enrolment_id, wage in rows
     ]
-    return registry.copy_rows(
+    return copy_rows(
         PayrollEntry, ["created_at", "updated_at", "upload", "enrolment", "period", "wage"], entries
     )
 
@@ -131,9 +131,10 @@ def seed_city(*, scale: float, seed: int, progress) -> dict:
     todo = [month for month in months if month not in finished]
     progress("contribution months", len(months) - len(todo), len(months))
     # Each month's run stands alone (its own lines and totals): months run side by side, a worker per core.
-    with forked_workers(min(len(todo), os.cpu_count() or 1) or 1) as pool:
-        for done, _month in enumerate(pool.map(_run_month, todo), start=len(months) - len(todo) + 1):
-            progress("contribution months", done, len(months))
+    if todo:
+        with forked_workers(min(len(todo), os.cpu_count() or 1)) as pool:
+            for done, _month in enumerate(pool.map(_run_month, todo), start=len(months) - len(todo) + 1):
+                progress("contribution months", done, len(months))
     registry.analyze("insurance_contributionline", "insurance_contributiontotal")
     return {"enrolments": enrolled, "payroll rows": payroll, "months run": len(todo)}
 

@@ -11,6 +11,8 @@ import io
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from decimal import Decimal
+from enum import Enum
 from functools import cache
 
 import pgtrigger
@@ -20,7 +22,8 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 
 def copy_value(value) -> str:
-    """One value in COPY's text format (None, str, int, bool, date, datetime)."""
+    """One value in COPY's text format: None, str, int, bool, a choice (its value), Decimal, a list or
+    tuple (an array), date, datetime."""
     if value is None:
         return r"\N"
     kind = type(value)
@@ -30,6 +33,12 @@ def copy_value(value) -> str:
         return str(value)
     if kind is bool:
         return "t" if value else "f"
+    if isinstance(value, Enum):
+        return copy_value(value.value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return "{" + ",".join(str(v) for v in value) + "}"
     return value.isoformat()  # date, datetime
 
 
@@ -73,13 +82,15 @@ def _write_events(cursor, model, history, ids: list[int]) -> None:
     cursor.execute(sql, [label, context, ids])
 
 
-def copy_rows(model, columns: list[str], rows: list[tuple]) -> None:
-    """COPY the rows (tuples in the order of ``columns``, field names) into the model's table.
+def copy_rows(model, columns: list[str], rows) -> int:
+    """COPY the rows (tuples in the order of ``columns``, field names) into the model's table; returns
+    how many.
 
     For a model with history, the rows get ids from the sequence (unless given) and their insert events
     are written in one statement after the COPY, in the same transaction."""
+    rows = list(rows)
     if not rows:
-        return
+        return 0
     history = insert_history(model)
     if history is not None and "id" not in columns:
         ids = next_ids(model, len(rows))
@@ -91,7 +102,7 @@ def copy_rows(model, columns: list[str], rows: list[tuple]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         if history is None:
             cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer)
-            return
+            return len(rows)
         cursor.execute("SELECT current_setting('pgtrigger.ignore', true)")
         before = cursor.fetchone()[0] or "{}"
         ignored = before[:-1] + ("," if before != "{}" else "") + history[0] + "}"
@@ -100,6 +111,7 @@ def copy_rows(model, columns: list[str], rows: list[tuple]) -> None:
         cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [before])
         index = columns.index("id")
         _write_events(cursor, model, history, [row[index] for row in rows])
+    return len(rows)
 
 
 _INHERITED: list = []  # the parent's database connections, held (never closed) by a forked worker

@@ -507,6 +507,9 @@ def table_view(
     )
 
 
+OTHERS_KEY = "~others"  # the row adding up what a page leaves out of a long breakdown
+
+
 def _largest(table: DashboardTable, groups: dict, order: list, labels: dict, empty: dict) -> list:
     """The ``page_rows`` keys with the largest first chart column, then one row adding up the others."""
     measure = (table.chart_columns or (table.columns[0].key,))[0]
@@ -519,9 +522,6 @@ def _largest(table: DashboardTable, groups: dict, order: list, labels: dict, emp
     groups[OTHERS_KEY] = others
     labels[OTHERS_KEY] = _("%(n)d others (all of them in the exports)") % {"n": len(rest)}
     return [*kept, OTHERS_KEY]
-
-
-OTHERS_KEY = "~others"
 
 
 def domain_views(

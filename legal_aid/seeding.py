@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from kunshan_portal import roles
+from kunshan_portal.bulkload import copy_rows
 from kunshan_portal.models import User
 from legal_aid.models import Case, Station, StationStaff
 from legal_aid.services import examination_due
@@ -160,7 +161,7 @@ def create_cases(*, count: int, seed: int, counsel: dict, progress) -> int:
         step = 10_000
         for start in range(0, len(rows), step):
             batch = [(*row, ref) for row, ref in zip(rows[start : start + step], references[start : start + step], strict=True)]  # fmt: skip
-            registry.copy_rows(Case, columns, batch)
+            copy_rows(Case, columns, batch)
             progress("legal-aid cases", min(len(rows), start + step), len(rows))
     return len(rows)
 

@@ -341,10 +341,6 @@ def _makers(batches: int):
 # --- bulk writing with COPY -------------------------------------------------------------------
 
 
-_copy = bulkload.copy_rows
-_next_ids = bulkload.next_ids
-
-
 def _card_numbers(count: int) -> list[str]:
     if not count:
         return []
@@ -400,7 +396,7 @@ def _context(phone_prefix: str) -> dict:
 
 @transaction.atomic
 def _write_batch(households: list[tuple[dict, list[dict]]]) -> tuple[int, int]:
-    ids = _next_ids(Resident, len(households))
+    ids = bulkload.next_ids(Resident, len(households))
     cards = iter(_card_numbers(sum(1 for r, _f in households if r["state"] == "verified")))
     now = timezone.now().isoformat()
     residents, family, skills, certificates = [], [], [], []
@@ -420,14 +416,14 @@ def _write_batch(households: list[tuple[dict, list[dict]]]) -> tuple[int, int]:
         certificates += [(now, now, pk, cert_id, "declared") for cert_id in r["certificates"]]
     # Skills and certificates first (the foreign keys are checked at commit): the job-seeker profiles that
     # the residents' insert makes then hold them at once, instead of being rewritten twice per batch.
-    _copy(Resident.skills.through, ["resident", "skill"], skills)
-    _copy(
+    bulkload.copy_rows(Resident.skills.through, ["resident", "skill"], skills)
+    bulkload.copy_rows(
         ResidentCertificate,
         ["created_at", "updated_at", "resident", "certificate_type", "source"],
         certificates,
     )
-    _copy(Resident, RESIDENT_COLUMNS, residents)
-    _copy(FamilyMember, FAMILY_COLUMNS, family)
+    bulkload.copy_rows(Resident, RESIDENT_COLUMNS, residents)
+    bulkload.copy_rows(FamilyMember, FAMILY_COLUMNS, family)
     return len(residents), len(family)
 
 

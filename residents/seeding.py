@@ -4,16 +4,15 @@ Residents are made by the demo's own generator (``residents.demo.create_resident
 numbers, families, skills and certificates, written with COPY), marked by their phone prefix ``159`` so
 that a second run adds only what is missing. The 5,900 employers of the city (foreign-funded, as the
 city counts them) have valid credit codes of Kunshan's region with the organisation code ``KQ…``.
-The COPY helpers here are the ones the other apps' seeding modules use too.
+Rows go in with ``kunshan_portal.bulkload.copy_rows``, as in the other apps' seeding modules.
 """
 
 import random
-from decimal import Decimal
-from enum import Enum
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from kunshan_portal.bulkload import copy_rows
 from residents import demo
 from residents.models import Employer, Resident, Sector, Town
 
@@ -21,27 +20,6 @@ RESIDENTS = 1_350_000
 EMPLOYERS = 5_900
 PHONE_PREFIX = "159"  # city resident i has the phone 159 + i on 8 digits (demo: 158, benchmarks: 157)
 USCC_BODY = "91320583KQ"  # + 7 digits: the organisation code of city employer n
-
-next_ids = demo._next_ids  # the next ids of a model's sequence, reserved
-
-
-def _plain(value):
-    """A value the demo's COPY writer knows: choices as their value, Decimal and lists as text."""
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return "{" + ",".join(str(v) for v in value) + "}"
-    return value
-
-
-def copy_rows(model, columns: list[str], rows) -> int:
-    """COPY the rows (tuples in the order of ``columns``, field names) into the model's table."""
-    rows = [tuple(_plain(v) for v in row) for row in rows]
-    if rows:
-        demo._copy(model, columns, rows)
-    return len(rows)
 
 
 def scaled(full: int, scale: float, least: int = 1) -> int:
