@@ -13,6 +13,7 @@ from education.forms import ApplicationForm, ChoicesForm, CutoffFilterForm, Scho
 from education.models import Application, Offer, RoundCutoff
 from kunshan_portal.errors import DomainError
 from kunshan_portal.lifecycle import lifecycle_timeline
+from kunshan_portal.pagecache import anonymous_page
 from residents.access import resident_required
 
 
@@ -153,6 +154,7 @@ def offer_answer(request, pk: int, answer: str):
     return redirect(offer.get_absolute_url())
 
 
+@anonymous_page
 def school_list(request):
     form = SchoolFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}

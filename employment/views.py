@@ -25,6 +25,7 @@ from employment.forms import (
 from employment.models import Application, Job, shift_labels
 from kunshan_portal.errors import DomainError
 from kunshan_portal.lifecycle import available_transitions, lifecycle_timeline
+from kunshan_portal.pagecache import anonymous_page
 from residents.access import employer_required, resident_required
 from residents.models import Town
 from residents.selectors import employer_for_user, resident_for_user
@@ -79,6 +80,7 @@ def home(request):
     )
 
 
+@anonymous_page
 def job_list(request):
     """Open jobs for everyone, with filters and pages."""
     form = JobSearchForm(request.GET or None)
@@ -90,6 +92,7 @@ def job_list(request):
     )
 
 
+@anonymous_page
 def job_detail(request, pk: int):
     """An open job (or one of the employer's own); a resident sees how they match, and may apply."""
     job = selectors.job_visible(user=request.user, pk=pk)

@@ -11,6 +11,7 @@ from housing.forms import ApplicationForm, TransferForm
 from housing.models import HousingApplication, Offer, TransferRequest
 from kunshan_portal.errors import DomainError
 from kunshan_portal.lifecycle import lifecycle_timeline
+from kunshan_portal.pagecache import anonymous_page
 from residents.access import employer_required, resident_required
 
 PAGE_SIZE = 20
@@ -48,6 +49,7 @@ def home(request):
     )
 
 
+@anonymous_page
 def compound_list(request):
     """Every compound open for applications, with its rents and what is free now (public page)."""
     page = Paginator(selectors.compound_list(), PAGE_SIZE).get_page(request.GET.get("page"))

@@ -14,3 +14,6 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"},
 }
+# Public pages are not kept between requests in tests (each test sees its own data); the page cache has
+# its own tests (tests/core/test_pagecache.py), which turn it on.
+KUNSHAN_PAGE_CACHE_SECONDS = 0

@@ -1,0 +1,61 @@
+"""Public pages as anonymous visitors see them, kept in the cache for a short while.
+
+The job search, a job's page, the compounds and the schools are the same for every visitor who is not
+logged in; most of the city's traffic to them is anonymous. ``anonymous_page`` keeps such a page per
+address (path and query) and language for ``KUNSHAN_PAGE_CACHE_SECONDS`` (60 by default; 0 turns it off):
+a change (a job closed, a place let) shows there within that time. Logged-in users, and visitors with a
+session or a message waiting, always get the page computed for them.
+
+Each form on a page carries its own CSRF token: a kept page gets the visitor's own tokens put in when it
+is served, so its forms (the language switch) work for everyone it is served to.
+"""
+
+import hashlib
+import re
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import translation
+
+KEY_VERSION = 1
+_TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+
+
+def _servable(request) -> bool:
+    """An anonymous GET without a session or pending messages: the page is the one everybody sees."""
+    if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+        return False
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES and "messages" not in request.COOKIES
+
+
+def _key(request) -> str:
+    address = request.get_full_path().encode()
+    return f"page:{KEY_VERSION}:{translation.get_language()}:{hashlib.sha256(address).hexdigest()}"
+
+
+def _with_own_tokens(request, content: bytes) -> bytes:
+    return _TOKEN.sub(lambda match: match[1] + get_token(request).encode() + match[2], content)
+
+
+def anonymous_page(view):
+    """Serve ``view``'s page from the cache to anonymous visitors (see the module's note)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        seconds = settings.KUNSHAN_PAGE_CACHE_SECONDS
+        if seconds <= 0 or not _servable(request):
+            return view(request, *args, **kwargs)
+        key = _key(request)
+        kept = cache.get(key)
+        if kept is not None:
+            content_type, content = kept
+            return HttpResponse(_with_own_tokens(request, content), content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            cache.set(key, (response["Content-Type"], response.content), seconds)
+        return response
+
+    return wrapper
