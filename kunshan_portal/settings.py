@@ -136,6 +136,11 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Public pages (job search, job, compounds, schools) kept this long for anonymous visitors (0: off).
+KUNSHAN_PAGE_CACHE_SECONDS = int(os.environ.get("KUNSHAN_PAGE_CACHE_SECONDS", "60"))
+# With Redis, sessions are read from the cache (written through to the database): no query per request.
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL  # embedded default: tasks run in-process
 CELERY_TASK_EAGER_PROPAGATES = False
