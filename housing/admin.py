@@ -39,7 +39,7 @@ from housing.resources import (
     RoomResource,
     TenancyResource,
 )
-from kunshan_portal.admin_tools import EstimatedCountPaginator, service_refusal
+from kunshan_portal.admin_tools import EstimatedCountPaginator, PlainActionCheckbox, service_refusal
 from kunshan_portal.errors import DomainError
 from residents.models import Resident, Town
 
@@ -356,7 +356,7 @@ class ReasonForm(forms.Form):
 
 
 @admin.register(HousingApplication)
-class HousingApplicationAdmin(ExportMixin, admin.ModelAdmin):
+class HousingApplicationAdmin(PlainActionCheckbox, ExportMixin, admin.ModelAdmin):
     resource_classes = [ApplicationResource]
     list_display = ("id", "resident", "state", "points", "household_size", "current_housing", "submitted_at",
                     "unanswered_offers")  # fmt: skip
@@ -373,6 +373,7 @@ class HousingApplicationAdmin(ExportMixin, admin.ModelAdmin):
     inlines = [ChoiceInline]
     actions = ["recompute_points", "reactivate", "reject"]
     show_full_result_count = False
+    list_per_page = 50  # as the other case lists: a screenful or two, and half the page to draw
     paginator = EstimatedCountPaginator  # 250,000 applications: no count of the whole table per page
 
     def has_add_permission(self, request):

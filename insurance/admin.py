@@ -37,6 +37,7 @@ from insurance.resources import (
     EnrolmentResource,
     PayrollEntryResource,
 )
+from kunshan_portal.admin_tools import PlainActionCheckbox
 from kunshan_portal.errors import DomainError
 from residents.models import Employer
 from residents.selectors import resident_by_id_number
@@ -516,7 +517,7 @@ class ContributionRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContributionLine)
-class ContributionLineAdmin(ExportActionMixin, ReadOnlyAdmin):
+class ContributionLineAdmin(PlainActionCheckbox, ExportActionMixin, ReadOnlyAdmin):
     resource_classes = [ContributionLineResource]
     list_display = ("period_label", "scheme", "kind", "revision", "resident", "employer", "base", "employer_amount",
                     "employee_amount", "pool", "personal_account", "employer_rate", "employee_rate", "cause")  # fmt: skip

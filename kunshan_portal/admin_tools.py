@@ -1,11 +1,17 @@
-"""Pieces every app's admin shares: a paginator that never counts millions of rows, and a dry run of a
-service that shows its refusal on a form without writing anything."""
+"""Pieces every app's admin shares: a paginator that never counts millions of rows, a changelist row
+checkbox that costs nothing, and a dry run of a service that shows its refusal on a form without writing
+anything."""
 
 import json
 
+from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.paginator import Paginator
 from django.db import connections, transaction
 from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from kunshan_portal.errors import DomainError
 
@@ -33,6 +39,21 @@ def planner_row_estimate(queryset) -> int:
     if isinstance(plan, str):
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])
+
+
+class PlainActionCheckbox:
+    """A changelist's row checkbox written out directly, in the same markup as Django's: Django renders a
+    form widget through the template engine for every row, a third of the time of a page of 50 rows."""
+
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    def action_checkbox(self, obj):
+        label = format_html(_("Select this object for an action - {}"), obj)
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            obj.pk,
+            label,
+        )
 
 
 class _DryRun(Exception):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields
 from import_export.admin import ExportMixin
 
+from kunshan_portal.admin_tools import PlainActionCheckbox
 from kunshan_portal.errors import DomainError
 from kunshan_portal.exports import SafeExportResource
 from kunshan_portal.lifecycle import available_transitions, lifecycle_timeline
@@ -309,7 +310,7 @@ class TimeLimitInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ExportMixin, admin.ModelAdmin):
+class CaseAdmin(PlainActionCheckbox, ExportMixin, admin.ModelAdmin):
     resource_classes = [CaseResource]
     change_list_template = "admin/legal_aid/case/change_list.html"
     list_display = (

@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 from pghistory.models import Events
 
-from kunshan_portal.admin_tools import EstimatedCountPaginator, service_refusal
+from kunshan_portal.admin_tools import EstimatedCountPaginator, PlainActionCheckbox, service_refusal
 from kunshan_portal.crypto import lookup_hash
 from kunshan_portal.errors import DomainError
 from kunshan_portal.lifecycle import lifecycle_timeline
@@ -269,7 +269,7 @@ class CertificateInline(admin.TabularInline):
 
 
 @admin.register(Resident)
-class ResidentAdmin(ImportExportMixin, ServiceSavedAdmin):
+class ResidentAdmin(PlainActionCheckbox, ImportExportMixin, ServiceSavedAdmin):
     list_display = ("name", "id_number_masked", "phone", "town", "state", "card_number", "arrival_date")
     list_filter = ("state", "town", ArrivalYearFilter, HomeProvinceFilter)
     list_select_related = ("town",)
