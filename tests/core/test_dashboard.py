@@ -537,3 +537,19 @@ def test_a_page_shows_the_new_figures_after_each_refresh(official, refreshed):
     fresh = _registered_total(official.get(url, **EN))
     # then
     assert (first, kept, fresh) == (10, 10, 15)
+
+
+def test_a_kept_page_is_read_in_each_readers_language(official, refreshed):
+    # given: the page kept after an English reader
+    url = reverse("dashboard-domain", args=["residents"])
+    english = official.get(url, **EN)
+    table = english.context["tables"][0][0].table
+    with translation.override("zh-hans"):
+        chinese_title = str(table.title)
+    # when
+    chinese = official.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    again = official.get(url, **EN)
+    # then
+    assert chinese_title != str(table.title)
+    assert chinese_title in chinese.content.decode()
+    assert str(table.title) in again.content.decode() and chinese_title not in again.content.decode()
