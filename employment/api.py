@@ -27,6 +27,7 @@ from employment.models import (
     SubsidyClaim,
     TrainingProgramme,
 )
+from kunshan_portal.api import PublicSearchPagination
 from residents.models import CertificateType, Sector, Skill, Town
 from residents.selectors import employer_for_user, resident_for_user
 
@@ -236,10 +237,12 @@ class JobViewSet(viewsets.GenericViewSet):
                 keyword=data.get("q", ""), town=data.get("town"), sector=data.get("sector", ""),
                 wage=data.get("wage"), shifts=data.get("shifts") or (), dormitory=data.get("dormitory"),
             )  # fmt: skip
-        page = self.paginate_queryset(
-            jobs.select_related("employer", "town", "occupation").prefetch_related(*JOB_LISTS)
+        # An employer's own list counts exactly; the public search keeps its total a minute.
+        pager = self.paginator if data.get("mine") else PublicSearchPagination()
+        page = pager.paginate_queryset(
+            jobs.select_related("employer", "town", "occupation").prefetch_related(*JOB_LISTS), request, self
         )
-        return self.get_paginated_response(JobSerializer(page, many=True).data)
+        return pager.get_paginated_response(JobSerializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
         job = selectors.job_visible(user=request.user, pk=pk)

@@ -25,7 +25,7 @@ from employment.forms import (
 from employment.models import Application, Job, shift_labels
 from kunshan_portal.errors import DomainError
 from kunshan_portal.lifecycle import available_transitions, lifecycle_timeline
-from kunshan_portal.pagecache import anonymous_page
+from kunshan_portal.pagecache import CountKeptPaginator, anonymous_page
 from residents.access import employer_required, resident_required
 from residents.models import Town
 from residents.selectors import employer_for_user, resident_for_user
@@ -33,8 +33,8 @@ from residents.selectors import employer_for_user, resident_for_user
 PAGE_SIZE = 20
 
 
-def _page(request, items, size: int = PAGE_SIZE):
-    return Paginator(items, size).get_page(request.GET.get("page"))
+def _page(request, items, size: int = PAGE_SIZE, paginator=Paginator):
+    return paginator(items, size).get_page(request.GET.get("page"))
 
 
 def _timeline(application: Application, *, include_internal: bool) -> list[dict]:
@@ -88,7 +88,11 @@ def job_list(request):
     return render(
         request,
         "employment/job_list.html",
-        {"form": form, "page": _page(request, jobs), "query": _query_without_page(request)},
+        {
+            "form": form,
+            "page": _page(request, jobs, paginator=CountKeptPaginator),
+            "query": _query_without_page(request),
+        },
     )
 
 

@@ -7,12 +7,20 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from kunshan_portal.errors import DomainError
+from kunshan_portal.pagecache import CountKeptPaginator
+
+
+class PublicSearchPagination(PageNumberPagination):
+    """Pages of a public search, whose total is kept a minute (kunshan_portal.pagecache)."""
+
+    django_paginator_class = CountKeptPaginator
 
 
 def exception_handler(exc, context):

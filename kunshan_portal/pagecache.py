@@ -8,6 +8,9 @@ session or a message waiting, always get the page computed for them.
 
 Each form on a page carries its own CSRF token: a kept page gets the visitor's own tokens put in when it
 is served, so its forms (the language switch) work for everyone it is served to.
+
+``CountKeptPaginator`` keeps the total of a public search (a COUNT(*) over the city's 50,000 open jobs,
+10 ms) for the same time, for everyone, logged in or not: a new job counts there within that time.
 """
 
 import hashlib
@@ -16,9 +19,11 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import translation
+from django.utils.functional import cached_property
 
 KEY_VERSION = 1
 _TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
@@ -59,3 +64,21 @@ def anonymous_page(view):
         return response
 
     return wrapper
+
+
+class CountKeptPaginator(Paginator):
+    """A paginator whose total is counted once per query and kept (see the module's note)."""
+
+    @cached_property
+    def count(self) -> int:
+        seconds = settings.KUNSHAN_PAGE_CACHE_SECONDS
+        query = getattr(self.object_list, "query", None)
+        if seconds <= 0 or query is None:
+            return super().count
+        sql, params = query.sql_with_params()
+        key = f"count:{KEY_VERSION}:{hashlib.sha256(f'{sql}|{params!r}'.encode()).hexdigest()}"
+        counted = cache.get(key)
+        if counted is None:
+            counted = super().count
+            cache.set(key, counted, seconds)
+        return counted

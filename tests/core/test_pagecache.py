@@ -4,11 +4,13 @@ tokens, never to a logged-in user or a visitor with a session."""
 import re
 
 import pytest
+from django.core.cache import cache
 from django.test import Client, override_settings
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from employment.models import Job
-from tests.employment.factories import make_job, make_seeker
+from tests.employment.factories import make_hr, make_job, make_seeker
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +23,7 @@ def _page_cache():
     """Pages kept for a minute, in a cache of this test's own (other tests see nothing of it)."""
     caches = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"}}
     with override_settings(KUNSHAN_PAGE_CACHE_SECONDS=60, CACHES=caches):
+        cache.clear()
         yield
 
 
@@ -121,3 +124,36 @@ def test_a_missing_job_is_not_kept(client):
 
     # then
     assert again.status_code == 200
+
+
+def test_the_job_search_keeps_its_total_a_minute_for_logged_in_residents_too(client):
+    # given
+    make_job()
+    make_job()
+    client.force_login(make_seeker().user)
+    assert client.get(reverse("employment:job-list"), **EN).context["page"].paginator.count == 2
+
+    # when
+    make_job()
+    page = client.get(reverse("employment:job-list"), **EN).context["page"]
+
+    # then
+    assert page.paginator.count == 2
+
+
+def test_the_api_keeps_the_search_total_but_counts_an_employers_own_jobs_exactly():
+    # given
+    employer, account = make_hr()
+    make_job(employer=employer, account=account)
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_authenticate(account)
+    jobs = "/api/v1/employment/jobs/"
+    assert api.get(jobs).json()["count"] == 1
+    assert api.get(jobs, {"mine": "true"}).json()["count"] == 1
+
+    # when
+    make_job(employer=employer, account=account)
+
+    # then
+    assert api.get(jobs).json()["count"] == 1
+    assert api.get(jobs, {"mine": "true"}).json()["count"] == 2
