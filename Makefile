@@ -22,7 +22,7 @@ setup: install
 	$(BIN)/python manage.py migrate --noinput
 
 run: setup
-	$(BIN)/python manage.py seed_demo
+	PORTAL_ADDRESS=$(HOST):$(PORT) $(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -101,3 +101,13 @@ def test_residents_made_in_worker_processes_are_those_one_process_makes(db):
     finally:
         demo._MAKER.clear()
     assert sorted(hashes) == sorted((r["phone"], r["stored"][1]) for r, _family in alone)
+
+
+def test_the_logins_say_where_make_run_serves_the_portal(monkeypatch):
+    # given: make run serves on HOST:PORT and says so to seed_demo
+    monkeypatch.setenv("PORTAL_ADDRESS", "0.0.0.0:8080")
+    command = Command(stdout=io.StringIO())
+    # when
+    command.print_logins()
+    # then
+    assert "Portal: http://0.0.0.0:8080/" in command.stdout._out.getvalue()

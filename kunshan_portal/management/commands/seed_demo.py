@@ -1,6 +1,7 @@
 """Demo data for `make run`: one login for every role, then each app's own demo data (its demo.py)."""
 
 import importlib
+import os
 import random
 
 from django.conf import settings
@@ -79,6 +80,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD})"))
         for username, role, name in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<24} {role or 'administrator':<24} {name}")
-        self.stdout.write(
-            f"\nPortal: http://127.0.0.1:8000/   Case work: http://127.0.0.1:8000/{settings.ADMIN_URL}\n"
-        )
+        # `make run` says where it serves the portal (HOST and PORT); 127.0.0.1:8000 is runserver's default.
+        address = os.environ.get("PORTAL_ADDRESS", "127.0.0.1:8000")
+        self.stdout.write(f"\nPortal: http://{address}/   Case work: http://{address}/{settings.ADMIN_URL}\n")
