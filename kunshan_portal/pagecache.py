@@ -2,9 +2,11 @@
 
 The job search, a job's page, the compounds and the schools are the same for every visitor who is not
 logged in; most of the city's traffic to them is anonymous. ``anonymous_page`` keeps such a page per
-address (path and query) and language for ``KUNSHAN_PAGE_CACHE_SECONDS`` (60 by default; 0 turns it off):
-a change (a job closed, a place let) shows there within that time. Logged-in users, and visitors with a
-session or a message waiting, always get the page computed for them.
+address and language for ``KUNSHAN_PAGE_CACHE_SECONDS`` (60 by default; 0 turns it off): a change (a job
+closed, a place let) shows there within that time. Logged-in users, and visitors with a session or a
+message waiting, always get the page computed for them. Only the plain pages are kept (no query but a page
+number): a search with words or filters is computed each time, so that nobody can fill the cache with
+addresses of their own making.
 
 Each form on a page carries its own CSRF token: a kept page gets the visitor's own tokens put in when it
 is served, so its forms (the language switch) work for everyone it is served to.
@@ -27,11 +29,14 @@ from django.utils.functional import cached_property
 
 KEY_VERSION = 1
 _TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+_PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,3}")
 
 
 def _servable(request) -> bool:
     """An anonymous GET without a session or pending messages: the page is the one everybody sees."""
     if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+        return False
+    if set(request.GET) - {"page"} or not _PAGE_NUMBER.fullmatch(request.GET.get("page", "1")):
         return False
     return settings.SESSION_COOKIE_NAME not in request.COOKIES and "messages" not in request.COOKIES
 

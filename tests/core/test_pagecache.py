@@ -157,3 +157,32 @@ def test_the_api_keeps_the_search_total_but_counts_an_employers_own_jobs_exactly
     # then
     assert api.get(jobs).json()["count"] == 1
     assert api.get(jobs, {"mine": "true"}).json()["count"] == 2
+
+
+@pytest.mark.parametrize("query", ["?q=welder", "?page=2&x=1", "?page=abc", "?page=99999"])
+def test_searches_and_odd_addresses_are_computed_each_time(query):
+    # given
+    job = make_job(title="Welder")
+    url = reverse("employment:job-list") + query
+    Client().get(url, **EN)
+    _rename(job, "Senior welder")
+
+    # when
+    page = Client().get(url, **EN).content.decode()
+
+    # then: nothing was kept for that address
+    assert "Senior welder" in page
+
+
+def test_the_pages_of_the_plain_list_are_kept():
+    # given
+    job = make_job(title="Welder")
+    url = reverse("employment:job-list") + "?page=1"
+    Client().get(url, **EN)
+    _rename(job, "Senior welder")
+
+    # when
+    page = Client().get(url, **EN).content.decode()
+
+    # then
+    assert "Welder" in page and "Senior welder" not in page
