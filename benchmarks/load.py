@@ -15,7 +15,7 @@ scripted mix with wrk for a bounded time:
 
 It prints throughput, latency percentiles and the share of failed answers. Target (issue 11): 300
 requests/s with a p95 under 200 ms on a 2-core machine (wrk and the server share those cores).
-Settings: LOAD_SECONDS (30), LOAD_CONNECTIONS (32), LOAD_THREADS (2), LOAD_WORKERS (gunicorn processes,
+Settings: LOAD_SECONDS (30), LOAD_CONNECTIONS (32), LOAD_THREADS (wrk's, 2), LOAD_WORKERS (gunicorn processes,
 default 2 × cores), LOAD_SCALE (the city's scale, default BENCH_SCALE or 1.0), LOAD_SEED=0 to use the
 city database as it is, without completing its seeding first.
 """
@@ -238,8 +238,9 @@ def _serve(settings_dict: dict, port: int, workers: int) -> subprocess.Popen:
     })  # fmt: skip
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     server = subprocess.Popen(
-        [gunicorn, "kunshan_portal.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", "gthread",
-         "--threads", "2", "--log-level", "warning", "--timeout", "60"],
+        # Sync workers, as the portal runs in production (Dockerfile, docker-compose.yml) behind its proxy.
+        [gunicorn, "kunshan_portal.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", "sync",
+         "--log-level", "warning", "--timeout", "60"],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 120
