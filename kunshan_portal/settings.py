@@ -127,6 +127,9 @@ if env_bool("KUNSHAN_BENCH", False):
 if os.environ.get("KUNSHAN_TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["KUNSHAN_TEST_DB_NAME"]}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if os.environ.get("KUNSHAN_STATEMENT_TIMEOUT_MS"):  # set for the web server by kunshan_portal/wsgi.py
+    timeout_ms = int(os.environ["KUNSHAN_STATEMENT_TIMEOUT_MS"])
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={timeout_ms}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, broker, tasks --------------------------------------------------------------------

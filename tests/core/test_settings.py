@@ -85,3 +85,31 @@ def test_only_postgresql_is_accepted(url):
     result = resolve(DATABASE_URL=url)
     assert result.returncode != 0
     assert "PostgreSQL only" in result.stderr
+
+
+STATEMENT_TIMEOUT_PROBE = (
+    "import sys{wsgi}; import django; django.setup(); from django.db import connection; "
+    "cursor = connection.cursor(); cursor.execute('SHOW statement_timeout'); print(cursor.fetchone()[0])"
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("served", "expected"), [(True, "1min"), (False, "0")])
+def test_the_web_servers_statements_end_with_its_request_timeout(served, expected):
+    # given: the web server loads kunshan_portal.wsgi; workers and commands do not
+    from django.db import connection
+
+    from benchmarks.city import database_url
+
+    env = {k: v for k, v in os.environ.items() if k != "KUNSHAN_STATEMENT_TIMEOUT_MS"}
+    env.update(
+        DATABASE_URL=database_url(connection.settings_dict), DJANGO_SETTINGS_MODULE="kunshan_portal.settings"
+    )
+    probe = STATEMENT_TIMEOUT_PROBE.format(wsgi="; import kunshan_portal.wsgi" if served else "")
+    # when
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    # then
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == expected
