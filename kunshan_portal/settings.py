@@ -129,7 +129,8 @@ if os.environ.get("KUNSHAN_TEST_DB_NAME"):
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if os.environ.get("KUNSHAN_STATEMENT_TIMEOUT_MS"):  # set for the web server by kunshan_portal/wsgi.py
     timeout_ms = int(os.environ["KUNSHAN_STATEMENT_TIMEOUT_MS"])
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={timeout_ms}"
+    db_options = DATABASES["default"].setdefault("OPTIONS", {})  # beside any options of DATABASE_URL
+    db_options["options"] = f"{db_options.get('options', '')} -c statement_timeout={timeout_ms}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, broker, tasks --------------------------------------------------------------------
