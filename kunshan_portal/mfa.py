@@ -12,11 +12,12 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django_otp import devices_for_user, match_token, user_has_device
+from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kunshan_portal.accountcache import has_second_factor, prime
 from kunshan_portal.errors import DomainError
 
 RECOVERY_CODES = 10
@@ -31,7 +32,7 @@ def is_staff_account(user) -> bool:
 
 
 def mfa_required(user) -> bool:
-    return user_has_device(user) or (settings.KUNSHAN_STAFF_MFA and is_staff_account(user))
+    return has_second_factor(user) or (settings.KUNSHAN_STAFF_MFA and is_staff_account(user))
 
 
 @transaction.atomic
@@ -109,9 +110,10 @@ class AccountSecurityMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated:
+            prime(user)  # its permissions and second factor from the cache (kunshan_portal/accountcache.py)
             if is_staff_account(user):
                 _keep_staff_session_alive(request.session)
             if not request.path.startswith(OPEN_PATHS) and mfa_required(user) and not user.is_verified():
-                target = "mfa-verify" if user_has_device(user) else "mfa-setup"
+                target = "mfa-verify" if has_second_factor(user) else "mfa-setup"
                 return redirect(f"{reverse(target)}?next={request.get_full_path()}")
         return self.get_response(request)
