@@ -28,6 +28,7 @@ from employment.models import (
     TrainingProgramme,
 )
 from kunshan_portal.api import PublicSearchPagination
+from kunshan_portal.pagecache import kept_answer
 from residents.models import CertificateType, Sector, Skill, Town
 from residents.selectors import employer_for_user, resident_for_user
 
@@ -237,8 +238,14 @@ class JobViewSet(viewsets.GenericViewSet):
                 keyword=data.get("q", ""), town=data.get("town"), sector=data.get("sector", ""),
                 wage=data.get("wage"), shifts=data.get("shifts") or (), dormitory=data.get("dormitory"),
             )  # fmt: skip
-        # An employer's own list counts exactly; the public search keeps its total a minute.
-        pager = self.paginator if data.get("mine") else PublicSearchPagination()
+        if data.get("mine"):  # an employer's own list counts exactly and is never kept
+            return self._page(request, jobs, self.paginator)
+        # The public search keeps its total a minute; its plain pages are kept whole (pagecache).
+        return Response(
+            kept_answer(request, lambda: self._page(request, jobs, PublicSearchPagination()).data)
+        )
+
+    def _page(self, request, jobs, pager):
         page = pager.paginate_queryset(
             jobs.select_related("employer", "town", "occupation").prefetch_related(*JOB_LISTS), request, self
         )

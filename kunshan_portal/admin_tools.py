@@ -1,19 +1,57 @@
-"""Pieces every app's admin shares: a paginator that never counts millions of rows, a changelist row
-checkbox that costs nothing, and a dry run of a service that shows its refusal on a form without writing
-anything."""
+"""Pieces every app's admin shares: the admin site, a paginator that never counts millions of rows, a
+changelist row checkbox that costs nothing, and a dry run of a service that shows its refusal on a form
+without writing anything."""
 
+import hashlib
 import json
 
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connections, transaction
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kunshan_portal.errors import DomainError
+
+APP_LIST_SECONDS = 300
+
+
+class PortalAdminSite(admin.AdminSite):
+    """Django's admin site, with the list of apps and models beside every page kept per set of permissions.
+
+    Building that list checks four permissions and reverses two addresses for each of the ~70 models on
+    every admin page (5 ms). It depends only on the account's permissions (every ``has_*_permission`` of
+    the portal's admins is a constant or Django's own check), the language and the site's address, which
+    make its key; it is kept for APP_LIST_SECONDS, so a deploy that adds a model shows within that time."""
+
+    def get_app_list(self, request, app_label=None):
+        if app_label is not None:
+            return super().get_app_list(request, app_label)
+        user = request.user
+        account = f"{user.is_active}:{user.is_superuser}:{','.join(sorted(user.get_all_permissions()))}"
+        key = ":".join(
+            (
+                "admin-apps:1",
+                reverse(f"{self.name}:index"),  # where the site is (its addresses are in the list)
+                get_language(),
+                hashlib.sha256(account.encode()).hexdigest(),
+            )
+        )
+        apps = cache.get(key)
+        if apps is None:
+            apps = super().get_app_list(request)
+            for app in apps:  # lazy translations, resolved in the key's language, so that the list pickles
+                app["name"] = str(app["name"])
+                for model in app["models"]:
+                    model["name"] = str(model["name"])
+            cache.set(key, apps, APP_LIST_SECONDS)
+        return apps
 
 
 class EstimatedCountPaginator(Paginator):

@@ -11,6 +11,9 @@ addresses of their own making.
 Each form on a page carries its own CSRF token: a kept page gets the visitor's own tokens put in when it
 is served, so its forms (the language switch) work for everyone it is served to.
 
+``kept_answer`` keeps the data of the API's public job list the same way, for every user who may call
+it: a plain list or one of its pages, per address and language.
+
 ``CountKeptPaginator`` keeps the total of a public search (a COUNT(*) over the city's 50,000 open jobs,
 10 ms) for the same time, for everyone, logged in or not: a new job counts there within that time.
 """
@@ -32,18 +35,23 @@ _TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,3}")
 
 
+def _plain_list(request) -> bool:
+    """A GET of the plain list or one of its pages: no parameter but a page number."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    return not set(request.GET) - {"page"} and bool(_PAGE_NUMBER.fullmatch(request.GET.get("page", "1")))
+
+
 def _servable(request) -> bool:
     """An anonymous GET without a session or pending messages: the page is the one everybody sees."""
-    if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
-        return False
-    if set(request.GET) - {"page"} or not _PAGE_NUMBER.fullmatch(request.GET.get("page", "1")):
+    if request.user.is_authenticated or not _plain_list(request):
         return False
     return settings.SESSION_COOKIE_NAME not in request.COOKIES and "messages" not in request.COOKIES
 
 
-def _key(request) -> str:
-    address = request.get_full_path().encode()
-    return f"page:{KEY_VERSION}:{translation.get_language()}:{hashlib.sha256(address).hexdigest()}"
+def _key(request, kind: str = "page") -> str:
+    address = request.build_absolute_uri().encode() if kind == "api" else request.get_full_path().encode()
+    return f"{kind}:{KEY_VERSION}:{translation.get_language()}:{hashlib.sha256(address).hexdigest()}"
 
 
 def _with_own_tokens(request, content: bytes) -> bytes:
@@ -69,6 +77,21 @@ def anonymous_page(view):
         return response
 
     return wrapper
+
+
+def kept_answer(request, compute):
+    """The data of a public API list (``compute()``), the same for every user: kept like the pages for a
+    plain list and its page numbers, per address (with its host: the answer links the next page) and
+    language; computed each time for a search or any other parameter."""
+    seconds = settings.KUNSHAN_PAGE_CACHE_SECONDS
+    if seconds <= 0 or not _plain_list(request):
+        return compute()
+    key = _key(request, "api")
+    kept = cache.get(key)
+    if kept is None:
+        kept = compute()
+        cache.set(key, kept, seconds)
+    return kept
 
 
 class CountKeptPaginator(Paginator):

@@ -1,9 +1,15 @@
-"""The admin's shared pieces: the changelist row checkbox drawn without a form widget."""
+"""The admin's shared pieces: the changelist row checkbox drawn without a form widget, and the list of
+apps and models beside every page, kept per set of permissions."""
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.test import override_settings
+from django.urls import reverse
 
-from kunshan_portal.admin_tools import PlainActionCheckbox
+from kunshan_portal import roles
+from kunshan_portal.admin_tools import PlainActionCheckbox, PortalAdminSite
 from residents.models import Resident
 from tests.factories import make_resident
 
@@ -20,3 +26,33 @@ def test_the_row_checkbox_is_the_one_django_draws():
     # then
     assert isinstance(model_admin, PlainActionCheckbox)
     assert plain == drawn
+
+
+def _models_beside(client) -> set[str]:
+    page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    return {model["object_name"] for app in page.context["available_apps"] for model in app["models"]}
+
+
+@override_settings(
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "apps"}}
+)
+def test_the_models_beside_each_page_follow_the_accounts_permissions(client, make_user, monkeypatch):
+    # given: a housing caseworker's list is built once, then kept
+    cache.clear()
+    worker = make_user("cw-housing", roles.CASEWORKER_GROUPS["housing"])
+    client.force_login(worker)
+    builds = []
+    build = PortalAdminSite._build_app_dict
+    monkeypatch.setattr(
+        PortalAdminSite, "_build_app_dict", lambda *a, **k: builds.append(1) or build(*a, **k)
+    )
+    first = _models_beside(client)
+    assert _models_beside(client) == first and len(builds) == 1
+    assert "Compound" in first and "Case" not in first
+
+    # when: the caseworker also takes on legal aid
+    worker.groups.add(Group.objects.get(name=roles.CASEWORKER_GROUPS["legal_aid"]))
+
+    # then: the next page lists the cases too
+    assert "Case" in _models_beside(client)

@@ -186,3 +186,24 @@ def test_the_pages_of_the_plain_list_are_kept():
 
     # then
     assert "Welder" in page and "Senior welder" not in page
+
+
+def test_the_apis_plain_job_list_is_kept_for_every_user_but_searches_are_not(django_assert_num_queries):
+    # given: one resident's call keeps the first page
+    job = make_job(title="Welder")
+    jobs = "/api/v1/employment/jobs/"
+    first = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    first.force_authenticate(make_seeker().user)
+    assert first.get(jobs).json()["results"][0]["title"] == "Welder"
+    _rename(job, "Senior welder")
+
+    # when: another resident calls the same list, and searches
+    other = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    other.force_authenticate(make_seeker().user)
+    with django_assert_num_queries(0):
+        kept = other.get(jobs)
+    searched = other.get(jobs, {"q": "welder"})
+
+    # then
+    assert kept.json()["results"][0]["title"] == "Welder"
+    assert searched.json()["results"][0]["title"] == "Senior welder"
