@@ -294,19 +294,22 @@ JOB_COLUMNS = (
 NO_JIT = "SET LOCAL jit = off;"  # sent with the query: short queries lose more to compiling than they gain
 
 
-def job_recommendations(*, resident: Resident, limit: int = RECOMMENDED_JOBS) -> list[JobMatch]:
+def job_recommendations(
+    *, resident: Resident, limit: int = RECOMMENDED_JOBS, profile: JobSeekerProfile | None = None
+) -> list[JobMatch]:
     """The resident's best open jobs, with score and explanation; comparable jobs are spread over residents.
 
     The database keeps the jobs that pass the hard filters and lie in the best score bands that fill the
     limit (with a margin; when more than ``BAND_CAP`` tie there, the first in a stable pseudo-random order
     per resident), with what the list shows of each and how many applications each has in progress; the
     core orders those by band, then by those applications (fewest first), then by its own stable
-    pseudo-random key per resident. Two round trips: the resident's profile, then the jobs.
+    pseudo-random key per resident. Two round trips: the resident's profile (none if the caller has it
+    already), then the jobs.
     """
     if limit <= 0:
         return []
     reference = Reference.load()
-    profile = jobseeker_profile(resident)
+    profile = profile or jobseeker_profile(resident)
     candidate = profile_as_core(profile, reference)
     skill_ids = from_words(profile.skills_lo, profile.skills_hi)
     essential_held = _held_terms("j.essential", skill_ids)

@@ -62,9 +62,9 @@ def home(request):
         if employer_for_user(request.user) is not None:
             return redirect("employment:employer-home")
         return redirect("employment:job-list")
-    recommendations = selectors.job_recommendations(resident=resident)
-    applications = list(selectors.resident_applications(resident=resident)[:5])
     profile = selectors.jobseeker_profile(resident)
+    recommendations = selectors.job_recommendations(resident=resident, profile=profile)
+    applications = list(selectors.resident_applications(resident=resident)[:5])
     return render(
         request,
         "employment/home.html",

@@ -81,3 +81,20 @@ def test_a_resident_lands_on_their_page(client, db):
     resident = make_resident()
     client.force_login(resident.user)
     assert client.get(reverse("after-login"))["Location"] == reverse("residents:me")
+
+
+def test_the_header_links_each_account_to_its_own_areas(client, db):
+    from tests.employment.factories import make_hr
+    from tests.factories import make_resident
+
+    resident = make_resident()
+    _employer, hr = make_hr()
+    me, dormitories = reverse("residents:me"), reverse("housing:employer-dormitories")
+
+    client.force_login(resident.user)
+    header = client.get(reverse("notice-list")).content.decode()
+    assert f'href="{me}"' in header and f'href="{dormitories}"' not in header
+
+    client.force_login(hr)
+    header = client.get(reverse("notice-list")).content.decode()
+    assert f'href="{me}"' not in header and f'href="{dormitories}"' in header
