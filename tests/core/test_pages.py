@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -98,3 +100,34 @@ def test_the_header_links_each_account_to_its_own_areas(client, db):
     client.force_login(hr)
     header = client.get(reverse("notice-list")).content.decode()
     assert f'href="{me}"' not in header and f'href="{dormitories}"' in header
+
+
+def test_every_table_that_scrolls_sideways_is_reached_and_named_by_keyboard():
+    """On a phone a wide table scrolls inside its box: keyboard users must be able to reach the box (tabindex)
+    and hear what it holds (a named region), whatever the page."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    boxes = [
+        (path.relative_to(root), tag)
+        for path in [*root.glob("templates/**/*.html"), *root.glob("*/templates/**/*.html")]
+        if ".venv" not in path.parts
+        for tag in re.findall(r'<div class="table-scroll"[^>]*>', path.read_text())
+    ]
+    assert len(boxes) > 20
+    unnamed = [
+        (str(path), tag)
+        for path, tag in boxes
+        if not re.search(r'tabindex="0" role="region" aria-label', tag)
+    ]
+    assert unnamed == []
+
+
+def test_a_residents_family_table_is_named_in_their_language(client, db):
+    from tests.factories import make_child, make_resident
+
+    resident = make_resident()
+    make_child(resident)
+    client.force_login(resident.user)
+    page = client.get(reverse("residents:me"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'tabindex="0" role="region" aria-label="我的家庭"' in page
