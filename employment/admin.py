@@ -18,7 +18,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportActionMixin
 from import_export.fields import Field
 from import_export.formats import base_formats
 
@@ -45,7 +44,12 @@ from employment.models import (
 from employment.resources import ApplicationResource, JobResource, PlacementResource
 from employment.services import application_reject, job_close, job_reopen
 from employment.tasks import jobseeker_profiles_rebuild_task
-from kunshan_portal.admin_tools import EstimatedCountPaginator, PlainActionCheckbox, service_refusal
+from kunshan_portal.admin_tools import (
+    EstimatedCountPaginator,
+    PlainActionCheckbox,
+    SelectedRowsExport,
+    service_refusal,
+)
 from kunshan_portal.errors import DomainError
 from kunshan_portal.exports import SafeExportResource
 
@@ -82,7 +86,7 @@ class ReadOnlyStateMixin:
 
 
 @admin.register(Job)
-class JobAdmin(ReadOnlyStateMixin, ExportActionMixin, admin.ModelAdmin):
+class JobAdmin(ReadOnlyStateMixin, SelectedRowsExport, admin.ModelAdmin):
     resource_classes = [JobResource]
     formats = EXPORT_FORMATS
     list_display = (
@@ -121,7 +125,7 @@ class JobAdmin(ReadOnlyStateMixin, ExportActionMixin, admin.ModelAdmin):
 
 
 @admin.register(Application)
-class ApplicationAdmin(PlainActionCheckbox, ReadOnlyStateMixin, ExportActionMixin, admin.ModelAdmin):
+class ApplicationAdmin(PlainActionCheckbox, ReadOnlyStateMixin, SelectedRowsExport, admin.ModelAdmin):
     resource_classes = [ApplicationResource]
     formats = EXPORT_FORMATS
     list_display = ("id", "resident", "job", "employer", "state", "submitted_at", "decided_at")
@@ -154,7 +158,7 @@ class ApplicationAdmin(PlainActionCheckbox, ReadOnlyStateMixin, ExportActionMixi
 
 
 @admin.register(Placement)
-class PlacementAdmin(ReadOnlyStateMixin, ExportActionMixin, admin.ModelAdmin):
+class PlacementAdmin(ReadOnlyStateMixin, SelectedRowsExport, admin.ModelAdmin):
     resource_classes = [PlacementResource]
     formats = EXPORT_FORMATS
     list_display = ("hired_at", "resident", "employer", "job", "town", "sector")
@@ -675,7 +679,7 @@ class EnrolmentResource(SafeExportResource):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(ReadOnlyStateMixin, ExportActionMixin, admin.ModelAdmin):
+class EnrolmentAdmin(ReadOnlyStateMixin, SelectedRowsExport, admin.ModelAdmin):
     resource_classes = [EnrolmentResource]
     formats = EXPORT_FORMATS
     list_display = ("id", "resident", "programme", "state", "submitted_at", "enrolled_at", "completed_at")

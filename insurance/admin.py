@@ -12,7 +12,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportActionMixin
 
 from insurance import selectors, services
 from insurance.contributions import AgeBand, check_bands, format_period, parse_period, previous_period
@@ -37,7 +36,7 @@ from insurance.resources import (
     EnrolmentResource,
     PayrollEntryResource,
 )
-from kunshan_portal.admin_tools import PlainActionCheckbox
+from kunshan_portal.admin_tools import PlainActionCheckbox, SelectedRowsExport
 from kunshan_portal.errors import DomainError
 from residents.models import Employer
 from residents.selectors import resident_by_id_number
@@ -257,7 +256,7 @@ class EnrolmentWageInline(admin.TabularInline):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(ExportActionMixin, BigTableAdmin):
+class EnrolmentAdmin(SelectedRowsExport, BigTableAdmin):
     resource_classes = [EnrolmentResource]
     list_display = ("id", "resident", "employer", "start_date", "end_date", "state", "current_wage")
     list_filter = ("state", EnrolmentEmployerFilter)
@@ -383,7 +382,7 @@ class ArrearsPeriodFilter(admin.SimpleListFilter):
 
 
 @admin.register(EnrolmentInArrears)
-class ArrearsAdmin(ExportActionMixin, ReadOnlyAdmin):
+class ArrearsAdmin(SelectedRowsExport, ReadOnlyAdmin):
     """Enrolments owing the chosen month with no payroll row for it."""
 
     resource_classes = [ArrearsResource]
@@ -517,7 +516,7 @@ class ContributionRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContributionLine)
-class ContributionLineAdmin(PlainActionCheckbox, ExportActionMixin, ReadOnlyAdmin):
+class ContributionLineAdmin(PlainActionCheckbox, SelectedRowsExport, ReadOnlyAdmin):
     resource_classes = [ContributionLineResource]
     list_display = ("period_label", "scheme", "kind", "revision", "resident", "employer", "base", "employer_amount",
                     "employee_amount", "pool", "personal_account", "employer_rate", "employee_rate", "cause")  # fmt: skip
@@ -552,7 +551,7 @@ class PayrollUploadAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PayrollEntry)
-class PayrollEntryAdmin(ExportActionMixin, ReadOnlyAdmin):
+class PayrollEntryAdmin(SelectedRowsExport, ReadOnlyAdmin):
     resource_classes = [PayrollEntryResource]
     list_display = ("period_label", "resident", "employer", "wage", "upload", "updated_at")
     list_filter = (EmployerFilter,)

@@ -8,6 +8,7 @@ import json
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, transaction
 from django.urls import reverse
@@ -16,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from import_export.admin import ExportActionMixin
 
 from kunshan_portal.errors import DomainError
 
@@ -52,6 +54,24 @@ class PortalAdminSite(admin.AdminSite):
                     model["name"] = str(model["name"])
             cache.set(key, apps, APP_LIST_SECONDS)
         return apps
+
+
+class SelectedRowsExport(ExportActionMixin):
+    """django-import-export's export action ("export selected"), checking the chosen rows against the rows the
+    caseworker may see (the admin's queryset) in one query bounded by the choice.
+
+    The library checks them against every key of the table, which reads the whole table into memory:
+    25 million keys for the contribution lines, 100,000 for job applications."""
+
+    def get_valid_export_item_pks(self, request):
+        key = self.model._meta.pk
+        chosen = []
+        for value in request.POST.getlist("export_items"):
+            try:
+                chosen.append(key.to_python(value))
+            except ValidationError:
+                continue  # not a key: the form refuses it as not one of the choices
+        return self.get_queryset(request).filter(pk__in=chosen).values_list("pk", flat=True)
 
 
 class EstimatedCountPaginator(Paginator):
