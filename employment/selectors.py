@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from operator import attrgetter
 from types import SimpleNamespace
 
 import qrcode
@@ -537,15 +538,47 @@ def job_search(
     return jobs.order_by("-published_at", "-id")
 
 
-def job_visible(*, user, pk: int) -> Job | None:
-    """A job the user may see: an open one, or any job of an employer the user acts for."""
-    jobs = Job.objects.select_related("employer", "town", "occupation").prefetch_related(
-        "essential_skills", "optional_skills", "required_certificates", "commute_towns"
-    )
+def job_visible(*, user, pk: int, with_lists: bool = True) -> Job | None:
+    """A job the user may see: an open one, or any job of an employer the user acts for. ``with_lists``
+    reads its skill, certificate and town lists too (the API shows them; a page takes ``job_lists``)."""
+    jobs = Job.objects.select_related("employer", "town", "occupation")
+    if with_lists:
+        jobs = jobs.prefetch_related(
+            "essential_skills", "optional_skills", "required_certificates", "commute_towns"
+        )
     visible = Q(state=Job.State.OPEN)
     if getattr(user, "is_authenticated", False):
         visible |= Q(employer__accounts=user)
     return jobs.filter(visible, pk=pk).distinct().first()
+
+
+@dataclass(frozen=True)
+class JobLists:
+    """A job's lists as its page shows them, in the order of the tables they come from."""
+
+    essential_skills: list[Skill]
+    optional_skills: list[Skill]
+    required_certificates: list[CertificateType]
+    commute_towns: list[Town]
+
+
+def job_lists(job: Job, reference: Reference | None = None) -> JobLists:
+    """The job's lists read from the matcher's copy of them (``Job.*_lo/_hi``, ``commute_town_ids``, written
+    with the lists by ``services._job_write``) and the kept reference lists: four queries fewer per page."""
+    reference = reference or Reference.load()
+
+    def pick(table: dict, ids: Iterable[int], order) -> list:
+        return sorted((table[i] for i in ids if i in table), key=order)
+
+    by_code = attrgetter("code")
+    return JobLists(
+        essential_skills=pick(reference.skills, from_words(job.essential_lo, job.essential_hi), by_code),
+        optional_skills=pick(reference.skills, from_words(job.optional_lo, job.optional_hi), by_code),
+        required_certificates=pick(
+            reference.certificates, from_words(job.certificates_lo, job.certificates_hi), by_code
+        ),
+        commute_towns=pick(reference.towns, job.commute_town_ids, attrgetter("kind", "id")),
+    )
 
 
 def employer_jobs(*, employer: Employer) -> QuerySet[Job]:

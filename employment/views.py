@@ -99,11 +99,11 @@ def job_list(request):
 @anonymous_page
 def job_detail(request, pk: int):
     """An open job (or one of the employer's own); a resident sees how they match, and may apply."""
-    job = selectors.job_visible(user=request.user, pk=pk)
+    job = selectors.job_visible(user=request.user, pk=pk, with_lists=False)
     if job is None:
         raise Http404
     resident = resident_for_user(request.user)
-    context = {"job": job, "resident": resident}
+    context = {"job": job, "lists": selectors.job_lists(job), "resident": resident}
     if resident is not None:
         context["explanation"] = selectors.job_match_for_resident(job=job, resident=resident)
         context["application"] = selectors.active_application_for(job=job, resident=resident)
@@ -114,7 +114,7 @@ def job_detail(request, pk: int):
 @resident_required
 @require_POST
 def job_apply(request, pk: int):
-    job = selectors.job_visible(user=request.user, pk=pk)
+    job = selectors.job_visible(user=request.user, pk=pk, with_lists=False)
     if job is None:
         raise Http404
     form = ApplyForm(request.POST)
@@ -130,6 +130,7 @@ def job_apply(request, pk: int):
             return redirect(application.get_absolute_url())
     context = {
         "job": job,
+        "lists": selectors.job_lists(job),
         "resident": request.resident,
         "form": form,
         "explanation": selectors.job_match_for_resident(job=job, resident=request.resident),

@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -10,7 +12,7 @@ from employment.models import Application, Job, JobSeekerProfile, Occupation
 from employment.services import application_offer, application_shortlist
 from kunshan_portal.models import Notice, StateTransition
 from residents.models import Town
-from tests.employment.factories import make_application, make_hr, make_job, make_seeker, skills
+from tests.employment.factories import certificates, make_application, make_hr, make_job, make_seeker, skills
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +103,24 @@ def test_an_open_job_is_public_and_a_draft_is_not(client):
 
     assert client.get(reverse("employment:job-detail", args=[open_job.pk])).status_code == 200
     assert client.get(reverse("employment:job-detail", args=[draft.pk])).status_code == 404
+
+
+def test_the_job_page_lists_skills_certificates_and_towns_in_order_without_reading_the_lists(client, db):
+    job = make_job(
+        essential_skills=skills("cnc-machining", "assembly"), optional_skills=skills("carpentry"),
+        required_certificates=certificates("welder-special"),
+        commute_towns=list(Town.objects.filter(code__in=("zhoushi", "bacheng"))),
+    )  # fmt: skip
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("employment:job-detail", args=[job.pk]), **EN).content.decode()
+    lists_read = [q["sql"] for q in queries if "employment_job_" in q["sql"]]
+
+    assert "<dd>electronics assembly, CNC machining</dd>" in page
+    assert "<dd>carpentry</dd>" in page
+    assert "<dd>welder special operation certificate</dd>" in page
+    assert "<dd>Bacheng, Zhoushi</dd>" in page
+    assert lists_read == []
 
 
 def test_the_job_page_explains_the_match_to_the_resident(client, resident):
