@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from employment import selectors, services
@@ -223,6 +224,12 @@ class JobViewSet(viewsets.GenericViewSet):
 
     serializer_class = JobSerializer
     queryset = Job.objects.none()
+
+    def get_permissions(self):
+        """Open jobs are public, as on the site; an employer's own list and every other action need a login."""
+        if self.action in ("list", "retrieve"):
+            return [AllowAny()]
+        return super().get_permissions()
 
     @extend_schema(parameters=[JobFilterSerializer], responses=JobSerializer(many=True))
     def list(self, request):

@@ -190,8 +190,10 @@ def _resident(view):
 
 
 class CompoundViewSet(viewsets.ReadOnlyModelViewSet):
-    """Compounds and dormitories open for applications, with their lowest rents and free places."""
+    """Compounds and dormitories open for applications, with their lowest rents and free places (public, as
+    on the site)."""
 
+    permission_classes = [permissions.AllowAny]
     serializer_class = HousingCompoundSerializer
     filterset_fields = ["kind", "town"]
 

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from legal_aid.models import Case, CaseDocument, Hearing, Station, TimeLimit
@@ -237,9 +237,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 
 class StationViewSet(viewsets.ReadOnlyModelViewSet):
-    """The legal-aid stations and sub-stations (public information)."""
+    """The legal-aid stations and sub-stations (public information, as on the site)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [AllowAny]
     serializer_class = StationSerializer
 
     def get_queryset(self):

@@ -69,7 +69,6 @@ EMPLOYER_OWN = expect(EMPLOYER, employer_b=404)
 OFFICIAL_ONLY = expect(everyone(403), anonymous=LOGIN, official=OK)
 
 # --- Policies of the API (an anonymous caller is refused, not redirected) ------------------------------
-API_PUBLIC = everyone(OK)
 API_LOGGED_IN = expect(everyone(OK), anonymous=403)
 API_RESIDENT = expect(everyone(403), resident_a=OK, resident_b=OK)
 API_RESIDENT_OWN = expect(API_RESIDENT, resident_b=404)
@@ -241,13 +240,13 @@ SITE: dict[str, Route] = {
 # --- The API (/api/v1/) -------------------------------------------------------------------------------
 API: dict[str, Route] = {
     "residents-me": route(API_RESIDENT),
-    "residents-token": route(API_PUBLIC, method="post"),
+    "residents-token": route(PUBLIC, method="post"),
     "residents-close": route(expect(API_RESIDENT, resident_a=404, resident_b=404)),
     "residents-family-list": route(API_RESIDENT),
     "residents-family-detail": route(API_RESIDENT_OWN, pk="family_a"),
-    "employment-job-list": route(API_LOGGED_IN),
+    "employment-job-list": route(PUBLIC),
     "employment-job-recommended": route(API_RESIDENT),
-    "employment-job-detail": route(API_LOGGED_IN, pk="job_a"),
+    "employment-job-detail": route(PUBLIC, pk="job_a"),
     "employment-job-candidates": route(API_EMPLOYER_OWN, pk="job_a"),
     "employment-job-close": route(API_EMPLOYER_OWN, method="post", pk="job_a"),
     "employment-job-match": route(API_RESIDENT, pk="job_a"),
@@ -291,7 +290,7 @@ API: dict[str, Route] = {
     # the officials' dashboards
     "api-dashboard-summary": route(expect(everyone(403), official=OK)),
     "api-dashboard-domain": route(expect(everyone(403), official=OK), domain="employment"),
-    "insurance-contribution-preview": route(API_PUBLIC),
+    "insurance-contribution-preview": route(PUBLIC),
     "insurance-me": route(API_RESIDENT),
     "insurance-payroll": route(API_EMPLOYER, method="post"),
     "insurance-statement": route(API_EMPLOYER),
@@ -300,8 +299,8 @@ API: dict[str, Route] = {
     "insurance-enrolment-detail": route(API_EMPLOYER_OWN, pk="enrolment_a"),
     "insurance-enrolment-end": route(API_EMPLOYER_OWN, method="post", pk="enrolment_a"),
     "insurance-enrolment-wage": route(API_EMPLOYER_OWN, method="post", pk="enrolment_a"),
-    "housing-compound-list": route(API_LOGGED_IN),
-    "housing-compound-detail": route(API_LOGGED_IN, pk="compound"),
+    "housing-compound-list": route(PUBLIC),
+    "housing-compound-detail": route(PUBLIC, pk="compound"),
     "housing-application-list": route(API_RESIDENT),
     "housing-application-detail": route(API_RESIDENT_OWN, pk="housing_application_a"),
     "housing-application-withdraw": route(API_RESIDENT_OWN, method="post", pk="housing_application_a"),
@@ -312,9 +311,9 @@ API: dict[str, Route] = {
     "housing-tenancy-list": route(API_RESIDENT),
     "housing-tenancy-detail": route(API_RESIDENT_OWN, pk="tenancy_a"),
     "housing-dormitory-list": route(API_EMPLOYER),
-    "education-school-list": route(API_PUBLIC),
-    "education-school-detail": route(API_PUBLIC, pk="school"),
-    "education-cutoff-list": route(API_PUBLIC),
+    "education-school-list": route(PUBLIC),
+    "education-school-detail": route(PUBLIC, pk="school"),
+    "education-cutoff-list": route(PUBLIC),
     "education-application-list": route(API_RESIDENT),
     "education-application-detail": route(API_RESIDENT_OWN, pk="school_application_a"),
     "education-application-schools": route(API_RESIDENT_OWN, method="put", pk="school_application_a"),
@@ -328,8 +327,8 @@ API: dict[str, Route] = {
     "legal-aid-case-documents": route(API_RESIDENT_OWN, pk="case_a"),
     "legal-aid-case-document-file": route(API_RESIDENT_OWN, pk="case_a", document_id="document_a"),
     "legal-aid-case-withdraw": route(API_RESIDENT_OWN, method="post", pk="case_a"),
-    "legal-aid-station-list": route(API_LOGGED_IN),
-    "legal-aid-station-detail": route(API_LOGGED_IN, pk="station"),
+    "legal-aid-station-list": route(PUBLIC),
+    "legal-aid-station-detail": route(PUBLIC, pk="station"),
 }
 
 # --- The admin ----------------------------------------------------------------------------------------

@@ -36,8 +36,22 @@ def company():
 # --- Jobs --------------------------------------------------------------------------------------------
 
 
-def test_the_job_list_needs_a_login():
-    assert APIClient().get(JOBS).status_code in (401, 403)
+def test_open_jobs_are_public_as_on_the_site_but_nothing_else_is():
+    # given
+    open_job, draft = make_job(title="Welder"), make_job(title="Secret draft", publish=False)
+    anonymous = APIClient()
+
+    # when
+    listed = anonymous.get(JOBS)
+
+    # then
+    assert listed.status_code == 200
+    assert [job["title"] for job in listed.json()["results"]] == ["Welder"]
+    assert anonymous.get(f"{JOBS}{open_job.pk}/").status_code == 200
+    assert anonymous.get(f"{JOBS}{draft.pk}/").status_code == 404
+    assert anonymous.get(JOBS, {"mine": "true"}).status_code in (401, 403)
+    assert anonymous.get(f"{JOBS}recommended/").status_code in (401, 403)
+    assert anonymous.post(JOBS, {}, format="json").status_code in (401, 403)
 
 
 def test_the_job_list_shows_open_jobs_filtered_and_paged(resident, django_assert_max_num_queries):
