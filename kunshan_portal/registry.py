@@ -2,6 +2,8 @@
 
 An app registers in its AppConfig.ready():
 - an application source: ``f(resident) -> list[ApplicationSummary]`` for the resident's own page;
+- a closure obstacle: ``f(resident) -> list[str]``, what of the resident's keeps their account from being
+  closed for now, each in the reader's language (a legal-aid case in progress must reach its applicant);
 - a dashboard section: ``f() -> (title, [(label, value), ...])`` for the officials' overview.
 - a dashboard domain (``DashboardDomain``): its tables, charts and headline figures, stored by the
   summary refresh (``kunshan_portal.dashboard``) and read by the officials' pages and API.
@@ -22,12 +24,23 @@ class ApplicationSummary:
 
 
 APPLICATION_SOURCES: list[Callable] = []
+CLOSURE_OBSTACLES: list[Callable] = []
 DASHBOARD_SECTIONS: list[Callable] = []
 
 
 def register_application_source(source: Callable) -> None:
     if source not in APPLICATION_SOURCES:
         APPLICATION_SOURCES.append(source)
+
+
+def register_closure_obstacle(source: Callable) -> None:
+    if source not in CLOSURE_OBSTACLES:
+        CLOSURE_OBSTACLES.append(source)
+
+
+def closure_obstacles(resident) -> list[str]:
+    """Why the resident's account cannot be closed now (empty: it can)."""
+    return [reason for source in CLOSURE_OBSTACLES for reason in source(resident)]
 
 
 def register_dashboard_section(section: Callable) -> None:

@@ -7,10 +7,15 @@ class LegalAidConfig(AppConfig):
     verbose_name = _("Legal aid")
 
     def ready(self):
-        from kunshan_portal.registry import register_application_source, register_dashboard_section
-        from legal_aid.selectors import case_summaries, dashboard_section
+        from kunshan_portal.registry import (
+            register_application_source,
+            register_closure_obstacle,
+            register_dashboard_section,
+        )
+        from legal_aid.selectors import case_summaries, closure_obstacles, dashboard_section
 
         register_application_source(case_summaries)
+        register_closure_obstacle(closure_obstacles)
         register_dashboard_section(dashboard_section)
 
         from kunshan_portal.registry import register_city_seeder

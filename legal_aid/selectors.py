@@ -18,6 +18,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kunshan_portal.lifecycle import lifecycle_timeline
 from legal_aid.models import CalendarDay, Case, DeadlineRule, Station, StationStaff, TimeLimit
@@ -333,6 +334,25 @@ def legal_aid_overview(*, year: int | None = None) -> dict:
 
 
 # --- what the shared pages show ---------------------------------------------------------------
+def closure_obstacles(resident: Resident) -> list[str]:
+    """A case in progress must be able to reach its applicant: the account stays open until it ends (a
+    closure obstacle of the registry)."""
+    references = (
+        Case.objects.filter(applicant=resident)
+        .exclude(state__in=Case.ENDED)
+        .order_by("pk")
+        .values_list("reference", flat=True)
+    )
+    return [
+        _(
+            "Your legal-aid case %(reference)s is still in progress, and the station must be able to reach you "
+            "about it. Your account can be closed once it has ended, or after you withdraw it."
+        )
+        % {"reference": reference}
+        for reference in references
+    ]
+
+
 def case_summaries(resident: Resident) -> list:
     """The resident's cases for their own page (an application source of the registry)."""
     from kunshan_portal.registry import ApplicationSummary

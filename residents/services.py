@@ -14,6 +14,7 @@ from kunshan_portal.crypto import encrypt, lookup_hash, mask_id_number
 from kunshan_portal.errors import DomainError
 from kunshan_portal.lifecycle import lifecycle_transition
 from kunshan_portal.models import User
+from kunshan_portal.registry import closure_obstacles
 from residents.idcard import IdNumberError, parse_id_number, validate_uscc
 from residents.models import (
     AccountClosure,
@@ -829,6 +830,8 @@ def account_closure_request(*, resident: Resident, actor: User) -> AccountClosur
         raise DomainError(_("You have already asked for your account to be closed."))
     if resident.closures.filter(state=AccountClosure.State.CLOSED).exists():
         raise DomainError(_("This account is closed."))
+    if obstacles := closure_obstacles(resident):
+        raise DomainError(" ".join(obstacles))
     closure = AccountClosure.objects.create(
         resident=resident, requested_by=actor, due_at=timezone.now() + _closure_grace()
     )
@@ -933,6 +936,8 @@ def account_closure_carry_out(*, closure: AccountClosure, actor: User | None) ->
     elif not actor.has_perm("residents.change_resident"):
         raise DomainError(_("You may not close residents' accounts."), code="forbidden")
     resident = Resident.objects.select_for_update().get(pk=closure.resident_id)
+    if obstacles := closure_obstacles(resident):  # e.g. a legal-aid case filed during the grace period
+        raise DomainError(" ".join(obstacles))
     member_ids = list(resident.family.values_list("pk", flat=True))
     kept = _records_kept(resident)
     for field, value in ERASED_RESIDENT_FIELDS.items():
@@ -966,5 +971,5 @@ def account_closures_due(*, now=None) -> int:
                 account_closure_carry_out(closure=AccountClosure(pk=pk), actor=None)
                 closed += 1
             except DomainError:
-                continue  # cancelled or closed meanwhile
+                continue  # cancelled or closed meanwhile, or kept open by a case in progress (tried daily)
     return closed

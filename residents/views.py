@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from kunshan_portal.errors import DomainError
 from kunshan_portal.lifecycle import lifecycle_timeline
 from kunshan_portal.models import Language
-from kunshan_portal.registry import applications_of
+from kunshan_portal.registry import applications_of, closure_obstacles
 from residents import services
 from residents.access import resident_required
 from residents.forms import (
@@ -328,6 +328,7 @@ def me_close(request):
     context = {
         "form": form,
         "pending": pending,
+        "obstacles": closure_obstacles(request.resident),
         "grace_days": settings.KUNSHAN_CLOSURE_GRACE_DAYS,
     }
     return render(request, "residents/close_account.html", context)

@@ -194,3 +194,51 @@ def test_the_admin_lists_requests_and_closes_now(client, resident):
     closure.refresh_from_db()
     assert closure.state == AccountClosure.State.CLOSED and closure.closed_by == caseworker
     assert Resident.objects.get(pk=resident.pk).name == "已注销"
+
+
+def test_a_legal_aid_case_in_progress_keeps_the_account_open_until_it_ends(client, resident):
+    """The station and the lawyer must be able to reach the applicant; erasing the phone mid-case would
+    leave the resident without news of their own claim."""
+    from legal_aid.services import case_withdraw
+    from tests.legal_aid.factories import file_case
+
+    # given
+    case = file_case(applicant=resident)
+
+    # when: the resident asks, on the page and through the service
+    client.force_login(resident.user)
+    page = client.post(
+        reverse("residents:me-close"), {"password": PASSWORD, "understood": "on"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    # then: refused with the reason, and nothing asked
+    assert page.status_code == 200 and case.reference in page.content.decode()
+    assert not AccountClosure.objects.exists()
+    chinese = client.get(reverse("residents:me-close"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"您的法律援助案件 {case.reference} 仍在办理中" in chinese
+    with pytest.raises(DomainError, match=case.reference):
+        services.account_closure_request(resident=resident, actor=resident.user)
+
+    # when the case is withdrawn, the account can be closed
+    case_withdraw(case=case, actor=resident.user)
+    assert services.account_closure_request(resident=resident, actor=resident.user).state == "requested"
+
+
+def test_a_case_filed_during_the_grace_period_holds_the_closure_until_it_ends(resident):
+    from legal_aid.services import case_withdraw
+    from tests.legal_aid.factories import file_case
+
+    # given
+    closure = services.account_closure_request(resident=resident, actor=resident.user)
+    case = file_case(applicant=resident)
+    past_grace(closure)
+
+    # when
+    held = services.account_closures_due()
+    case_withdraw(case=case, actor=resident.user)
+    closed = services.account_closures_due()
+
+    # then
+    assert (held, closed) == (0, 1)
+    closure.refresh_from_db()
+    assert closure.state == AccountClosure.State.CLOSED
