@@ -1034,6 +1034,15 @@ def fair_mark_held(*, fair: Fair, actor: User) -> Fair:
 
 
 @transaction.atomic
+def fairs_past_held(*, today: date | None = None) -> int:
+    """The nightly run: every fair still scheduled whose day has passed took place (a fair that did not is
+    cancelled explicitly, which tells its registrations); its check-ins are its attendance. Returns how many."""
+    return Fair.objects.filter(state=Fair.State.SCHEDULED, date__lt=today or timezone.localdate()).update(
+        state=Fair.State.HELD, updated_at=timezone.now()
+    )
+
+
+@transaction.atomic
 def fair_interview_book(
     *, fair: Fair, employer: Employer, application: Application, starts_at: datetime, actor: User
 ) -> FairInterviewSlot:

@@ -31,6 +31,11 @@ app.conf.beat_schedule = {
         "task": "legal_aid.tasks.cases_flag_overdue_task",
         "schedule": crontab(minute=0, hour=8),
     },
+    "employment-fairs-held": {
+        # just after midnight: yesterday's fairs (still scheduled) took place
+        "task": "employment.tasks.fairs_past_held_task",
+        "schedule": crontab(minute=5, hour=0),
+    },
     "residents-close-accounts-due": {
         # accounts whose closure request has passed its grace period
         "task": "residents.tasks.account_closures_due_task",

@@ -549,3 +549,27 @@ def test_a_fair_ends_with_its_day(caseworker):
 
     with pytest.raises(DomainError, match="not taking registrations"):
         register(fair)
+
+
+def test_the_nightly_run_records_past_fairs_as_held_and_leaves_the_rest(caseworker):
+    from employment.tasks import fairs_past_held_task
+    from kunshan_portal.celery import app
+
+    # given: a fair of yesterday, one of today, one to come and one of yesterday that was called off
+    yesterday, coming = make_fair(actor=caseworker, days_ahead=1), make_fair(actor=caseworker, days_ahead=3)
+    today = make_fair(actor=caseworker, days_ahead=0, starts_at=time(0, 0), ends_at=time(23, 59))
+    called_off = make_fair(actor=caseworker, days_ahead=1, starts_at=time(14, 0), ends_at=time(16, 0))
+    fair_cancel(fair=called_off, actor=caseworker, note="storm")
+    past = timezone.localdate() - timedelta(days=1)
+    Fair.objects.filter(pk__in=[yesterday.pk, called_off.pk]).update(date=past)
+
+    # when
+    first, again = fairs_past_held_task.delay().get(), fairs_past_held_task.delay().get()
+
+    # then
+    states = dict(Fair.objects.values_list("pk", "state"))
+    assert (first, again) == (1, 0)
+    assert states[yesterday.pk] == Fair.State.HELD
+    assert (states[today.pk], states[coming.pk]) == (Fair.State.SCHEDULED, Fair.State.SCHEDULED)
+    assert states[called_off.pk] == Fair.State.CANCELLED
+    assert app.conf.beat_schedule["employment-fairs-held"]["task"] == fairs_past_held_task.name
