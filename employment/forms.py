@@ -276,3 +276,13 @@ class TrainingAttendanceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["present"].queryset = enrolments
         self.fields["present"].label_from_instance = lambda enrolment: enrolment.resident.name
+
+
+class CompanyContactForm(forms.Form):
+    """The company's contact person and phone, which its own accounts keep current."""
+
+    contact_name = forms.CharField(label=_("Contact person"), max_length=100)
+    contact_phone = forms.CharField(
+        label=_("Contact phone"), max_length=20,
+        help_text=_("A mobile number, or a landline with its area code (0512-57771234)."),
+    )  # fmt: skip

@@ -14,6 +14,7 @@ urlpatterns = [
     path("applications/<int:pk>/withdraw/", views.application_withdraw, name="application-withdraw"),
     path("preferences/", views.preferences, name="preferences"),
     path("employer/", views.employer_home, name="employer-home"),
+    path("employer/contact/", views.employer_contact, name="employer-contact"),
     path("employer/jobs/new/", views.employer_job_create, name="employer-job-create"),
     path("employer/jobs/<int:pk>/", views.employer_job, name="employer-job"),
     path("employer/jobs/<int:pk>/edit/", views.employer_job_edit, name="employer-job-edit"),

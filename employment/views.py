@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from employment import selectors, services
 from employment.forms import (
     ApplyForm,
+    CompanyContactForm,
     FairInterviewForm,
     FairSearchForm,
     InterviewForm,
@@ -29,6 +30,7 @@ from kunshan_portal.pagecache import CountKeptPaginator, anonymous_page
 from residents.access import employer_required, resident_required
 from residents.models import Town
 from residents.selectors import employer_for_user, resident_for_user
+from residents.services import employer_contact_update
 
 PAGE_SIZE = 20
 
@@ -221,6 +223,27 @@ def employer_home(request):
         request,
         "employment/employer_home.html",
         {"employer": request.employer, "page": _page(request, jobs)},
+    )
+
+
+@employer_required
+def employer_contact(request):
+    """The company's contact person and phone, kept by its own accounts."""
+    employer = request.employer
+    form = CompanyContactForm(
+        request.POST or None,
+        initial={"contact_name": employer.contact_name, "contact_phone": employer.contact_phone},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            employer_contact_update(employer=employer, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The contact details were saved."))
+            return redirect("employment:employer-home")
+    return render(
+        request, "employment/employer_contact.html", {"form": form}, status=400 if form.errors else 200
     )
 
 

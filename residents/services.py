@@ -761,6 +761,37 @@ def employer_update(*, employer: Employer, actor: User | None, **changes) -> Emp
     return employer
 
 
+CONTACT_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+
+@transaction.atomic
+def employer_contact_update(
+    *, employer: Employer, actor: User, contact_name: str, contact_phone: str
+) -> Employer:
+    """The company's own accounts keep its contact person and phone current; its name, credit code, sector and
+    town are the registry's, kept by caseworkers (``employer_update``)."""
+    employer = Employer.objects.select_for_update().get(pk=employer.pk)
+    if actor is None or not employer.accounts.filter(pk=actor.pk).exists():
+        raise DomainError(
+            _("Only the company's own accounts may change its contact details."), code="forbidden"
+        )
+    name = (contact_name or "").strip()
+    phone = re.sub(r"[\s()]", "", contact_phone or "")
+    if not name:
+        raise DomainError(_("Enter who the city and job seekers should ask for."), field="contact_name")
+    if len(name) > Employer._meta.get_field("contact_name").max_length:
+        raise DomainError(_("Enter at most 100 characters."), field="contact_name")
+    if not CONTACT_PHONE.match(phone):
+        raise DomainError(
+            _("Enter a mobile number (11 digits starting with 1) or a landline with its area code, such as "
+              "0512-57771234."),
+            field="contact_phone",
+        )  # fmt: skip
+    employer.contact_name, employer.contact_phone = name, phone
+    employer.save(update_fields=["contact_name", "contact_phone", "updated_at"])
+    return employer
+
+
 @transaction.atomic
 def employer_account_remove(*, employer: Employer, user: User, actor: User | None) -> None:
     """An account stops acting for an employer; it leaves the employer role when it acts for none."""

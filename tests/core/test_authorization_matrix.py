@@ -155,6 +155,7 @@ SITE: dict[str, Route] = {
     "employment:application-withdraw": route(RESIDENT_OWN, method="post", pk="job_application_a"),
     "employment:preferences": route(RESIDENT),
     "employment:employer-home": route(EMPLOYER),
+    "employment:employer-contact": route(EMPLOYER),
     "employment:employer-job-create": route(EMPLOYER),
     "employment:employer-job": route(EMPLOYER_OWN, pk="job_a"),
     "employment:employer-job-edit": route(EMPLOYER_OWN, pk="job_a"),

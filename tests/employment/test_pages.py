@@ -412,3 +412,38 @@ def test_the_residents_page_marks_recommended_jobs_already_applied_for(client, r
     response = client.get(reverse("employment:home"), **EN)
 
     assert response.context["applied"] == {job.pk}
+
+
+def test_an_employer_keeps_its_contact_details_current_and_a_bad_number_changes_nothing(client, hr):
+    # given
+    employer = hr.employers.get()
+    url = reverse("employment:employer-contact")
+    assert 'for="id_contact_phone"' in client.get(url, **EN).content.decode()
+    assert "<h1>联系信息</h1>" in client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    # when: a wrong number, then a landline with its area code
+    wrong = client.post(url, {"contact_name": "王经理", "contact_phone": "12345"}, **EN)
+    employer.refresh_from_db()
+    kept = (employer.contact_name, employer.contact_phone)
+    saved = client.post(url, {"contact_name": " 王经理 ", "contact_phone": "0512 5777 1234"}, **EN)
+
+    # then
+    assert wrong.status_code == 400 and "area code" in wrong.content.decode()
+    assert 'value="王经理"' in wrong.content.decode()  # what was typed stays in the form
+    assert kept != ("王经理", "051257771234")
+    assert saved.status_code == 302
+    employer.refresh_from_db()
+    assert (employer.contact_name, employer.contact_phone) == ("王经理", "051257771234")
+    assert "051257771234" in client.get(reverse("employment:employer-home"), **EN).content.decode()
+
+
+def test_only_the_companys_own_accounts_change_its_contact_details(hr):
+    from kunshan_portal.errors import DomainError
+    from residents.services import employer_contact_update
+
+    other_employer, _other_account = make_hr()
+    with pytest.raises(DomainError) as refused:
+        employer_contact_update(
+            employer=other_employer, actor=hr, contact_name="X", contact_phone="13800000000"
+        )
+    assert refused.value.code == "forbidden"
