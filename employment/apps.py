@@ -13,6 +13,11 @@ class EmploymentConfig(AppConfig):
         register_application_source(resident_application_summaries)
         register_dashboard_section(employment_stats)
 
+        from employment.services import jobseeker_profile_erase
+        from kunshan_portal.registry import register_closure_eraser
+
+        register_closure_eraser(jobseeker_profile_erase)
+
         from kunshan_portal.registry import register_city_seeder
 
         register_city_seeder("employment", "employment.seeding.seed_city", order=20, after=("residents",))

@@ -1033,6 +1033,19 @@ def fair_mark_held(*, fair: Fair, actor: User) -> Fair:
     return fair
 
 
+def jobseeker_profile_erase(resident: Resident) -> None:
+    """On account closure (a closure eraser of the registry): the closed account is no longer offered to
+    employers as a candidate, and what the person looked for in work is erased. The row stays, as every
+    resident has one (the triggers keep its copy of the registry, now emptied too)."""
+    JobSeekerProfile.objects.filter(resident_id=resident.pk).update(
+        open_to_work=False,
+        wage_floor=None,
+        acceptable_shift_mask=0,
+        willing_town_ids=[],
+        updated_at=timezone.now(),
+    )
+
+
 @transaction.atomic
 def fairs_past_held(*, today: date | None = None) -> int:
     """The nightly run: every fair still scheduled whose day has passed took place (a fair that did not is

@@ -4,6 +4,8 @@ An app registers in its AppConfig.ready():
 - an application source: ``f(resident) -> list[ApplicationSummary]`` for the resident's own page;
 - a closure obstacle: ``f(resident) -> list[str]``, what of the resident's keeps their account from being
   closed for now, each in the reader's language (a legal-aid case in progress must reach its applicant);
+- a closure eraser: ``f(resident)``, run in the transaction that closes the account, erasing what the app
+  keeps of the person that is not a record the law requires (a job seeker's preferences);
 - a dashboard section: ``f() -> (title, [(label, value), ...])`` for the officials' overview.
 - a dashboard domain (``DashboardDomain``): its tables, charts and headline figures, stored by the
   summary refresh (``kunshan_portal.dashboard``) and read by the officials' pages and API.
@@ -25,6 +27,7 @@ class ApplicationSummary:
 
 APPLICATION_SOURCES: list[Callable] = []
 CLOSURE_OBSTACLES: list[Callable] = []
+CLOSURE_ERASERS: list[Callable] = []
 DASHBOARD_SECTIONS: list[Callable] = []
 
 
@@ -41,6 +44,16 @@ def register_closure_obstacle(source: Callable) -> None:
 def closure_obstacles(resident) -> list[str]:
     """Why the resident's account cannot be closed now (empty: it can)."""
     return [reason for source in CLOSURE_OBSTACLES for reason in source(resident)]
+
+
+def register_closure_eraser(eraser: Callable) -> None:
+    if eraser not in CLOSURE_ERASERS:
+        CLOSURE_ERASERS.append(eraser)
+
+
+def erase_on_closure(resident) -> None:
+    for eraser in CLOSURE_ERASERS:
+        eraser(resident)
 
 
 def register_dashboard_section(section: Callable) -> None:

@@ -14,7 +14,7 @@ from kunshan_portal.crypto import encrypt, lookup_hash, mask_id_number
 from kunshan_portal.errors import DomainError
 from kunshan_portal.lifecycle import lifecycle_transition
 from kunshan_portal.models import User
-from kunshan_portal.registry import closure_obstacles
+from kunshan_portal.registry import closure_obstacles, erase_on_closure
 from residents.idcard import IdNumberError, parse_id_number, validate_uscc
 from residents.models import (
     AccountClosure,
@@ -978,6 +978,7 @@ def account_closure_carry_out(*, closure: AccountClosure, actor: User | None) ->
     resident.certificates.filter(source=ResidentCertificate.Source.DECLARED).delete()
     _erase_family(resident)
     _erase_history(resident, member_ids)
+    erase_on_closure(resident)  # what the other apps keep of the person (kunshan_portal.registry)
     if resident.user_id:
         _close_login(resident.user)
     closure.state = AccountClosure.State.CLOSED

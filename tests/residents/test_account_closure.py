@@ -242,3 +242,30 @@ def test_a_case_filed_during_the_grace_period_holds_the_closure_until_it_ends(re
     assert (held, closed) == (0, 1)
     closure.refresh_from_db()
     assert closure.state == AccountClosure.State.CLOSED
+
+
+def test_a_closed_account_is_no_longer_offered_to_employers_as_a_candidate(db):
+    from employment.models import JobSeekerProfile
+    from employment.selectors import job_candidates
+    from tests.employment.factories import make_job, make_seeker, skills
+
+    # given: a welder looking for work, with a wage floor and shifts of their own, matches a welding job
+    welder = make_seeker(skill_codes=["electric-welding"])
+    JobSeekerProfile.objects.filter(pk=welder.pk).update(wage_floor=6000, acceptable_shift_mask=1)
+    job = make_job(essential_skills=skills("electric-welding"), optional_skills=[])
+    assert welder.pk in {match.resident.pk for match in job_candidates(job=job)}
+
+    # when the account is closed
+    closure = services.account_closure_request(resident=welder, actor=welder.user)
+    past_grace(closure)
+    services.account_closures_due()
+
+    # then: not a candidate any more, and what they looked for is gone with the rest
+    assert welder.pk not in {match.resident.pk for match in job_candidates(job=job)}
+    profile = JobSeekerProfile.objects.get(pk=welder.pk)
+    assert (
+        profile.open_to_work,
+        profile.wage_floor,
+        profile.acceptable_shift_mask,
+        profile.willing_town_ids,
+    ) == (False, None, 0, [])
