@@ -45,14 +45,15 @@ class PortalAdminSite(admin.AdminSite):
                 hashlib.sha256(account.encode()).hexdigest(),
             )
         )
-        apps = cache.get(key)
-        if apps is None:
-            apps = super().get_app_list(request)
-            for app in apps:  # lazy translations, resolved in the key's language, so that the list pickles
-                app["name"] = str(app["name"])
-                for model in app["models"]:
-                    model["name"] = str(model["name"])
-            cache.set(key, apps, APP_LIST_SECONDS)
+        return cache.get_or_set(key, lambda: self._app_list_in_words(request), APP_LIST_SECONDS)
+
+    def _app_list_in_words(self, request) -> list[dict]:
+        """Django's list, its lazy translations resolved in the key's language so that it pickles."""
+        apps = super().get_app_list(request)
+        for app in apps:
+            app["name"] = str(app["name"])
+            for model in app["models"]:
+                model["name"] = str(model["name"])
         return apps
 
 

@@ -49,8 +49,9 @@ def _servable(request) -> bool:
     return settings.SESSION_COOKIE_NAME not in request.COOKIES and "messages" not in request.COOKIES
 
 
-def _key(request, kind: str = "page") -> str:
-    address = request.build_absolute_uri().encode() if kind == "api" else request.get_full_path().encode()
+def _key(request, kind: str) -> str:
+    """Per address with its host (an API answer links its next page) and language."""
+    address = request.build_absolute_uri().encode()
     return f"{kind}:{KEY_VERSION}:{translation.get_language()}:{hashlib.sha256(address).hexdigest()}"
 
 
@@ -66,7 +67,7 @@ def anonymous_page(view):
         seconds = settings.KUNSHAN_PAGE_CACHE_SECONDS
         if seconds <= 0 or not _servable(request):
             return view(request, *args, **kwargs)
-        key = _key(request)
+        key = _key(request, "page")
         kept = cache.get(key)
         if kept is not None:
             content_type, content = kept
@@ -81,17 +82,11 @@ def anonymous_page(view):
 
 def kept_answer(request, compute):
     """The data of a public API list (``compute()``), the same for every user: kept like the pages for a
-    plain list and its page numbers, per address (with its host: the answer links the next page) and
-    language; computed each time for a search or any other parameter."""
+    plain list and its page numbers, per address and language; computed each time for a search or any other parameter."""
     seconds = settings.KUNSHAN_PAGE_CACHE_SECONDS
     if seconds <= 0 or not _plain_list(request):
         return compute()
-    key = _key(request, "api")
-    kept = cache.get(key)
-    if kept is None:
-        kept = compute()
-        cache.set(key, kept, seconds)
-    return kept
+    return cache.get_or_set(_key(request, "api"), compute, seconds)
 
 
 class CountKeptPaginator(Paginator):
@@ -105,8 +100,4 @@ class CountKeptPaginator(Paginator):
             return super().count
         sql, params = query.sql_with_params()
         key = f"count:{KEY_VERSION}:{hashlib.sha256(f'{sql}|{params!r}'.encode()).hexdigest()}"
-        counted = cache.get(key)
-        if counted is None:
-            counted = super().count
-            cache.set(key, counted, seconds)
-        return counted
+        return cache.get_or_set(key, lambda: super(CountKeptPaginator, self).count, seconds)
