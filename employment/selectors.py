@@ -265,9 +265,11 @@ class CandidateMatch:
     skills: list[Skill] = field(default_factory=list)
 
 
-def job_match_for_resident(*, job: Job, resident: Resident) -> Explanation:
+def job_match_for_resident(
+    *, job: Job, resident: Resident, reference: Reference | None = None
+) -> Explanation:
     """The explained match of one job with one resident (eligible or not)."""
-    reference = Reference.load()
+    reference = reference or Reference.load()
     result = matching.match(
         job_as_core(job, reference), profile_as_core(jobseeker_profile(resident), reference)
     )

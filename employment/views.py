@@ -104,13 +104,20 @@ def job_detail(request, pk: int):
     job = selectors.job_visible(user=request.user, pk=pk, with_lists=False)
     if job is None:
         raise Http404
-    resident = resident_for_user(request.user)
-    context = {"job": job, "lists": selectors.job_lists(job), "resident": resident}
+    return render(request, "employment/job_detail.html", _job_page(job, resident_for_user(request.user)))
+
+
+def _job_page(job: Job, resident, form: ApplyForm | None = None) -> dict:
+    """What a job's page shows; for a resident, how they match it and their application or the form."""
+    reference = selectors.Reference.load()  # the lists and the match share the reference lists
+    context = {"job": job, "lists": selectors.job_lists(job, reference), "resident": resident}
     if resident is not None:
-        context["explanation"] = selectors.job_match_for_resident(job=job, resident=resident)
+        context["explanation"] = selectors.job_match_for_resident(
+            job=job, resident=resident, reference=reference
+        )
         context["application"] = selectors.active_application_for(job=job, resident=resident)
-        context["form"] = ApplyForm()
-    return render(request, "employment/job_detail.html", context)
+        context["form"] = form if form is not None else ApplyForm()
+    return context
 
 
 @resident_required
@@ -130,15 +137,7 @@ def job_apply(request, pk: int):
         else:
             messages.success(request, _("Your application was sent. You will be told of every step."))
             return redirect(application.get_absolute_url())
-    context = {
-        "job": job,
-        "lists": selectors.job_lists(job),
-        "resident": request.resident,
-        "form": form,
-        "explanation": selectors.job_match_for_resident(job=job, resident=request.resident),
-        "application": selectors.active_application_for(job=job, resident=request.resident),
-    }
-    return render(request, "employment/job_detail.html", context, status=400)
+    return render(request, "employment/job_detail.html", _job_page(job, request.resident, form), status=400)
 
 
 @resident_required
