@@ -31,14 +31,17 @@ CLOSURE_ERASERS: list[Callable] = []
 DASHBOARD_SECTIONS: list[Callable] = []
 
 
+def _add_once(registry: list, entry) -> None:
+    if entry not in registry:
+        registry.append(entry)
+
+
 def register_application_source(source: Callable) -> None:
-    if source not in APPLICATION_SOURCES:
-        APPLICATION_SOURCES.append(source)
+    _add_once(APPLICATION_SOURCES, source)
 
 
 def register_closure_obstacle(source: Callable) -> None:
-    if source not in CLOSURE_OBSTACLES:
-        CLOSURE_OBSTACLES.append(source)
+    _add_once(CLOSURE_OBSTACLES, source)
 
 
 def closure_obstacles(resident) -> list[str]:
@@ -47,8 +50,7 @@ def closure_obstacles(resident) -> list[str]:
 
 
 def register_closure_eraser(eraser: Callable) -> None:
-    if eraser not in CLOSURE_ERASERS:
-        CLOSURE_ERASERS.append(eraser)
+    _add_once(CLOSURE_ERASERS, eraser)
 
 
 def erase_on_closure(resident) -> None:
@@ -57,8 +59,7 @@ def erase_on_closure(resident) -> None:
 
 
 def register_dashboard_section(section: Callable) -> None:
-    if section not in DASHBOARD_SECTIONS:
-        DASHBOARD_SECTIONS.append(section)
+    _add_once(DASHBOARD_SECTIONS, section)
 
 
 def applications_of(resident) -> list[ApplicationSummary]:
@@ -143,8 +144,7 @@ def register_dashboard_domain(domain: DashboardDomain) -> None:
 
 def register_dashboard_towns(source: Callable) -> None:
     """``source() -> [(code, Chinese name, English name), ...]``: the towns the dashboards filter by."""
-    if source not in DASHBOARD_TOWNS:
-        DASHBOARD_TOWNS.append(source)
+    _add_once(DASHBOARD_TOWNS, source)
 
 
 def dashboard_domains() -> list[DashboardDomain]:
