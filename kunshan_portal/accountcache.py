@@ -100,20 +100,23 @@ def prime(user) -> None:
 
 
 def _renew(keys: list[str]) -> None:
-    cache.set_many({key: uuid.uuid4().hex for key in keys}, None)
+    """New versions under ``keys`` now, and again when the current transaction commits."""
+
+    def renew() -> None:
+        cache.set_many({key: uuid.uuid4().hex for key in keys}, None)
+
+    if keys:
+        renew()
+        transaction.on_commit(renew)
 
 
 def forget_accounts(user_pks) -> None:
-    """Drop the kept facts of these accounts now and again when the current transaction commits."""
-    keys = [_version_key(pk) for pk in user_pks]
-    if keys:
-        _renew(keys)
-        transaction.on_commit(lambda: _renew(keys))
+    """Drop the kept facts of these accounts."""
+    _renew([_version_key(pk) for pk in user_pks])
 
 
 def forget_everyone() -> None:
     _renew([_GENERATION])
-    transaction.on_commit(lambda: _renew([_GENERATION]))
 
 
 def _user_m2m_changed(sender, instance, action, reverse, pk_set, **kwargs):

@@ -847,6 +847,12 @@ def _closure_grace():
     return timedelta(days=settings.KUNSHAN_CLOSURE_GRACE_DAYS)
 
 
+def _refuse_while_kept_open(resident: Resident) -> None:
+    """What another app keeps open for the person (a legal-aid case in progress) holds the closure."""
+    if obstacles := closure_obstacles(resident):
+        raise DomainError(" ".join(obstacles))
+
+
 @transaction.atomic
 def account_closure_request(*, resident: Resident, actor: User) -> AccountClosure:
     """The resident asks for their account to be closed; it closes after the grace period unless cancelled."""
@@ -861,8 +867,7 @@ def account_closure_request(*, resident: Resident, actor: User) -> AccountClosur
         raise DomainError(_("You have already asked for your account to be closed."))
     if resident.closures.filter(state=AccountClosure.State.CLOSED).exists():
         raise DomainError(_("This account is closed."))
-    if obstacles := closure_obstacles(resident):
-        raise DomainError(" ".join(obstacles))
+    _refuse_while_kept_open(resident)
     closure = AccountClosure.objects.create(
         resident=resident, requested_by=actor, due_at=timezone.now() + _closure_grace()
     )
@@ -967,8 +972,7 @@ def account_closure_carry_out(*, closure: AccountClosure, actor: User | None) ->
     elif not actor.has_perm("residents.change_resident"):
         raise DomainError(_("You may not close residents' accounts."), code="forbidden")
     resident = Resident.objects.select_for_update().get(pk=closure.resident_id)
-    if obstacles := closure_obstacles(resident):  # e.g. a legal-aid case filed during the grace period
-        raise DomainError(" ".join(obstacles))
+    _refuse_while_kept_open(resident)  # e.g. a legal-aid case filed during the grace period
     member_ids = list(resident.family.values_list("pk", flat=True))
     kept = _records_kept(resident)
     for field, value in ERASED_RESIDENT_FIELDS.items():
