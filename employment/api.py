@@ -29,6 +29,7 @@ from employment.models import (
     TrainingProgramme,
 )
 from kunshan_portal.api import PublicSearchPagination
+from kunshan_portal.lifecycle import lifecycle_actor_check
 from kunshan_portal.pagecache import kept_answer
 from residents.models import CertificateType, Sector, Skill, Town
 from residents.selectors import employer_for_user, resident_for_user
@@ -375,7 +376,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return Response(JobApplicationSerializer(self.get_queryset().get(pk=application.pk)).data, status=201)
 
     def _step(self, request, service, serializer_class=EmploymentNoteSerializer, **renamed):
+        """One step of the application's life: someone who may not take it is told so before the details
+        they sent are checked."""
         application = self.get_object()
+        step = service.__name__.removeprefix("application_")
+        lifecycle_actor_check(obj=application, transition=step, actor=request.user)
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
         arguments = {renamed.get(key, key): value for key, value in data.validated_data.items()}

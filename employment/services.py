@@ -37,7 +37,7 @@ from employment.models import (
 )
 from employment.selectors import subsidy_schedule_in_force
 from kunshan_portal.errors import DomainError
-from kunshan_portal.lifecycle import lifecycle_transition
+from kunshan_portal.lifecycle import lifecycle_actor_check, lifecycle_transition
 from kunshan_portal.models import User
 from kunshan_portal.notices import notice_send
 from residents.models import CertificateType, Employer, Resident, ResidentCertificate, Sector, Town
@@ -361,6 +361,7 @@ def application_invite(
     *, application: Application, actor: User, interview_at: datetime, place: str, note: str = ""
 ) -> Application:
     """The employer invites the applicant to an interview at a date and place (again, to move it)."""
+    lifecycle_actor_check(obj=application, transition="invite", actor=actor)
     place = (place or "").strip()
     if interview_at is None:
         raise DomainError(_("Give the date and time of the interview."), field="interview_at")
@@ -412,6 +413,7 @@ def application_hire(*, application: Application, actor: User, note: str = "") -
     among candidates; their other applications in progress are withdrawn, each with a notice; when the
     last opening is taken the job is filled and its other applicants are told.
     """
+    lifecycle_actor_check(obj=application, transition="hire", actor=actor)
     job = (
         Job.objects.select_for_update(of=("self",))
         .select_related("employer", "town")

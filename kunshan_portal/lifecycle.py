@@ -21,6 +21,17 @@ def available_transitions(obj: LifecycleModel, user: User) -> list[str]:
     return [t.name for t in obj.get_available_user_state_transitions(user)]
 
 
+def lifecycle_actor_check(*, obj: LifecycleModel, transition: str, actor: User | None) -> None:
+    """Refuse an actor who may take this step in no state of the object, before anything else is said:
+    someone else's application is refused as such, whatever its state or the details given."""
+    method = getattr(obj, transition, None)
+    if method is None or not hasattr(method, "_django_fsm"):
+        raise DomainError(_("Unknown action “%(action)s”.") % {"action": transition})
+    steps = method._django_fsm.transitions.values()
+    if actor is not None and not any(step.has_perm(obj, actor) for step in steps):
+        raise DomainError(_("You are not allowed to take this action."), code="forbidden")
+
+
 @transaction.atomic
 def lifecycle_transition(
     *,
@@ -40,9 +51,8 @@ def lifecycle_transition(
     """
     model = type(obj)
     locked = model.objects.select_for_update().get(pk=obj.pk)
-    method = getattr(locked, transition, None)
-    if method is None or not hasattr(method, "_django_fsm"):
-        raise DomainError(_("Unknown action “%(action)s”.") % {"action": transition})
+    lifecycle_actor_check(obj=locked, transition=transition, actor=actor)
+    method = getattr(locked, transition)
     if not can_proceed(method):
         raise DomainError(
             _("This action is not allowed while the %(title)s is “%(state)s”.")

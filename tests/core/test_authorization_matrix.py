@@ -77,7 +77,6 @@ API_EMPLOYER_OWN = expect(API_EMPLOYER, employer_b=404)
 # a job application: its applicant (resident A) and the employer it was sent to (employer A)
 APPLICATION_PARTIES = expect(everyone(404), anonymous=403, resident_a=OK, employer_a=OK)
 APPLICATION_EMPLOYER = expect(APPLICATION_PARTIES, resident_a=403)
-APPLICATION_EMPLOYER_STEP = APPLICATION_PARTIES
 APPLICATION_APPLICANT = expect(APPLICATION_PARTIES, employer_a=403)
 # a fair registration or a training enrolment: resident A's only; a fair interview: employer A's only
 FAIR_REGISTRANT = expect(everyone(404), anonymous=403, resident_a=OK)
@@ -256,10 +255,10 @@ API: dict[str, Route] = {
     "employment-application-list": route(API_LOGGED_IN),
     # an application exists only for its applicant and the employer it was sent to
     "employment-application-detail": route(APPLICATION_PARTIES, pk="job_application_a"),
-    # the applicant asking to hire themselves is refused by the state first (400): nothing changes
-    "employment-application-hire": route(APPLICATION_EMPLOYER_STEP, method="post", pk="job_application_a"),
-    "employment-application-invite": route(APPLICATION_EMPLOYER_STEP, method="post", pk="job_application_a"),
-    "employment-application-offer": route(APPLICATION_EMPLOYER_STEP, method="post", pk="job_application_a"),
+    # an employer's step asked for by the applicant is refused as theirs to take (403), whatever the state
+    "employment-application-hire": route(APPLICATION_EMPLOYER, method="post", pk="job_application_a"),
+    "employment-application-invite": route(APPLICATION_EMPLOYER, method="post", pk="job_application_a"),
+    "employment-application-offer": route(APPLICATION_EMPLOYER, method="post", pk="job_application_a"),
     "employment-application-reject": route(APPLICATION_EMPLOYER, method="post", pk="job_application_a"),
     "employment-application-shortlist": route(APPLICATION_EMPLOYER, method="post", pk="job_application_a"),
     "employment-application-withdraw": route(APPLICATION_APPLICANT, method="post", pk="job_application_a"),

@@ -1,6 +1,7 @@
 """Applications: applying, the certificate rule, the employer's steps, withdrawing, and hiring's effects."""
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.utils import timezone
@@ -191,13 +192,35 @@ def test_steps_out_of_order_are_refused(steps, refused_step):
 def test_another_employer_cannot_act_on_an_application():
     application = make_application()
     _other, other_hr = make_hr()
+    tomorrow = timezone.now() + timedelta(days=1)
 
-    for action in (application_shortlist, application_reject, application_offer):
+    for action in (
+        application_shortlist, application_reject, application_offer, application_hire,
+        partial(application_invite, interview_at=tomorrow, place="Gate 3"),
+    ):  # fmt: skip
         with pytest.raises(DomainError) as refused:
             action(application=application, actor=other_hr)
-        assert refused.value.code in {"forbidden", "invalid"}
+        assert refused.value.code == "forbidden"
     application.refresh_from_db()
     assert application.state == Application.State.SUBMITTED
+
+
+def test_a_stranger_is_refused_as_such_whatever_the_state_or_the_details():
+    # given: steps the application's state would refuse, and an interview in the past
+    employer, hr = make_hr()
+    job = make_job(employer=employer, account=hr)
+    application = make_application(job=job)
+    _other, other_hr = make_hr()
+    Job.objects.filter(pk=job.pk).update(state=Job.State.CLOSED)
+
+    # then: the stranger learns only that the step is not theirs to take
+    for action in (
+        application_offer, application_hire,
+        partial(application_invite, interview_at=timezone.now() - timedelta(days=1), place=""),
+    ):  # fmt: skip
+        with pytest.raises(DomainError) as refused:
+            action(application=application, actor=other_hr)
+        assert refused.value.code == "forbidden"
 
 
 def test_only_the_applicant_withdraws():
