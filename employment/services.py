@@ -577,8 +577,9 @@ def _fair_staff(actor: User | None, permission: str) -> None:
         raise DomainError(_("Only recruitment-centre staff may do this."), code="forbidden")
 
 
-def _fair_values(values: dict, *, today: date | None = None) -> dict:
-    """Check a fair's details and return them cleaned."""
+def _fair_values(values: dict, *, today: date | None = None, now: datetime | None = None) -> dict:
+    """Check a fair's details and return them cleaned; given ``now``, a fair whose hours are over by then
+    is refused (a new one: one being changed keeps its date)."""
     unknown = set(values) - set(FAIR_FIELDS)
     if unknown:
         raise DomainError(_("Unknown details: %(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -596,6 +597,8 @@ def _fair_values(values: dict, *, today: date | None = None) -> dict:
         raise DomainError(_("Give the time the fair starts."), field="starts_at")
     if not isinstance(ends_at, time) or ends_at <= starts_at:
         raise DomainError(_("The fair must end after it starts."), field="ends_at")
+    if now is not None and _fair_over(day, ends_at, now):
+        raise DomainError(_("This fair would be over already: its hours today have passed."), field="ends_at")
     cleaned["venue"] = (cleaned.get("venue") or "").strip()[:200]
     if not cleaned["venue"]:
         raise DomainError(_("Say where the fair takes place."), field="venue")
@@ -655,7 +658,7 @@ def fair_schedule(*, actor: User, **values) -> Fair:
     """A caseworker schedules a fair: a date not in the past, a time, a venue, a town and a capacity;
     one fair per venue and starting time."""
     _fair_staff(actor, "employment.add_fair")
-    return _fair_create(_fair_values(values), actor)
+    return _fair_create(_fair_values(values, now=timezone.localtime()), actor)
 
 
 def fair_month_dates(year: int, month: int, weekdays: Iterable[int]) -> list[date]:
@@ -679,11 +682,16 @@ def fair_schedule_month(
         dates = fair_month_dates(int(year), int(month), weekdays)
     except (TypeError, ValueError) as exc:
         raise DomainError(_("Choose a month."), field="month") from exc
-    today = timezone.localdate()
-    dates = [day for day in dates if day >= today]
+    now = timezone.localtime()
+    ends_at = values.get("ends_at")
+    dates = [
+        day
+        for day in dates
+        if day >= now.date() and not (isinstance(ends_at, time) and _fair_over(day, ends_at, now))
+    ]
     if not dates:
         raise DomainError(_("No date of that month on those days is still ahead."), field="month")
-    cleaned = [_fair_values({**values, "date": day}, today=today) for day in dates]
+    cleaned = [_fair_values({**values, "date": day}, now=now) for day in dates]
     duplicates = list(_fair_duplicates(dates, cleaned[0]["starts_at"], cleaned[0]["venue"]))
     if duplicates:
         raise _fair_duplicate_error(duplicates)
@@ -696,9 +704,12 @@ def _fair_lock(fair: Fair | int) -> Fair:
     )
 
 
+def _fair_over(day: date, ends_at: time, now: datetime) -> bool:
+    return (day, ends_at) <= (now.date(), now.time())
+
+
 def _fair_has_ended(fair: Fair) -> bool:
-    now = timezone.localtime()
-    return (fair.date, fair.ends_at) <= (now.date(), now.time())
+    return _fair_over(fair.date, fair.ends_at, timezone.localtime())
 
 
 @transaction.atomic

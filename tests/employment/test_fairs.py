@@ -289,6 +289,38 @@ def test_a_weekly_schedule_needs_a_weekday(caseworker):
         )  # fmt: skip
 
 
+SATURDAY_AFTERNOON = datetime(2027, 3, 6, 15, 0, tzinfo=timezone.get_default_timezone())  # a Saturday
+
+
+def test_a_fair_whose_hours_today_are_over_cannot_be_scheduled(caseworker, monkeypatch):
+    # given: Saturday, three in the afternoon
+    monkeypatch.setattr(timezone, "now", lambda: SATURDAY_AFTERNOON)
+    today = SATURDAY_AFTERNOON.date()
+
+    # then: a fair of the morning is refused, one of the evening is taken
+    with pytest.raises(DomainError) as refusal:
+        make_fair(actor=caseworker, date=today, starts_at=time(9), ends_at=time(12))
+    assert refusal.value.field == "ends_at" and Fair.objects.count() == 0
+    evening = make_fair(actor=caseworker, date=today, starts_at=time(16), ends_at=time(19))
+    assert evening.date == today
+
+
+def test_a_weekly_schedule_leaves_out_today_when_its_hours_are_over(caseworker, monkeypatch):
+    # given: Saturday afternoon, and the Saturday morning fair for the rest of the month
+    monkeypatch.setattr(timezone, "now", lambda: SATURDAY_AFTERNOON)
+    today = SATURDAY_AFTERNOON.date()
+
+    # when
+    fairs = fair_schedule_month(
+        actor=caseworker, year=today.year, month=today.month, weekdays=[5], title="Saturday fair",
+        starts_at=time(9), ends_at=time(12), venue="Hall A", town=Town.objects.get(code="yushan"), capacity=100,
+    )  # fmt: skip
+
+    # then: the Saturdays still ahead, and every one open to registrations
+    assert [fair.date for fair in fairs] == [date(2027, 3, day) for day in (13, 20, 27)]
+    register(fairs[0])
+
+
 # --- Check-in ------------------------------------------------------------------------------------------
 
 
