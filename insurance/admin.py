@@ -10,7 +10,6 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from insurance import selectors, services
@@ -36,28 +35,14 @@ from insurance.resources import (
     EnrolmentResource,
     PayrollEntryResource,
 )
-from kunshan_portal.admin_tools import PlainActionCheckbox, SelectedRowsExport
+from kunshan_portal.admin_tools import EstimatedCountPaginator, PlainActionCheckbox, SelectedRowsExport
 from kunshan_portal.errors import DomainError
 from residents.models import Employer
 from residents.selectors import resident_by_id_number
 
-COUNT_CAP = 10_000
-
-
-class CappedCountPaginator(Paginator):
-    """Counts at most COUNT_CAP rows: a list of millions of lines never waits on a full COUNT(*)."""
-
-    @cached_property
-    def count(self) -> int:
-        return (
-            self.object_list[: COUNT_CAP + 1].count()
-            if hasattr(self.object_list, "count")
-            else len(self.object_list)
-        )
-
 
 class BigTableAdmin(admin.ModelAdmin):
-    paginator = CappedCountPaginator
+    paginator = EstimatedCountPaginator  # millions of lines: exact up to 10,000, then the planner's estimate
     show_full_result_count = False
     list_per_page = 50
 
