@@ -23,8 +23,10 @@ def test_verification_caseworker_verifies_resident_reads_the_notice(page, shoot,
     rows = page.locator("#result_list tbody tr")
     assert rows.count() == 1 and "赵磊" in rows.first.inner_text()
     assert zh("pending verification") in rows.first.inner_text()
+    axe_check(page)  # the caseworkers' admin is held to the same accessibility rules as the portal
     shoot(page, "admin-list")
     submit(page, rows.first.get_by_role("link", name="赵磊"))
+    axe_check(page)
     shoot(page, "admin-resident")
     submit(page, button(page, zh("Verify and issue a card number")))
 
