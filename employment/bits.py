@@ -49,5 +49,13 @@ def shift_mask(shifts: Iterable[str]) -> int:
     return mask
 
 
-def shifts_of(mask: int) -> frozenset[str]:
+def _shifts(mask: int) -> frozenset[str]:
     return frozenset(code for code, bit in SHIFT_BITS.items() if mask & bit)
+
+
+_SHIFT_SETS = tuple(_shifts(mask) for mask in range(sum(SHIFT_BITS.values()) + 1))  # every mask, made once
+
+
+def shifts_of(mask: int) -> frozenset[str]:
+    """The shift codes of a mask (bits beyond the known shifts are ignored)."""
+    return _SHIFT_SETS[mask & (len(_SHIFT_SETS) - 1)]

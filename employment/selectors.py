@@ -67,6 +67,8 @@ REFERENCE_CACHE_SECONDS = 60  # a skill added in the admin shows in explanations
 BAND_CAP = 200  # most jobs of the best bands handed to the core (beyond, the database's tie order cuts)
 TRAINING_OFFERS_PER_SKILL = 3  # programmes shown under each missing skill
 
+CODES_KEPT = 50_000  # packed words whose code sets a process keeps (a few MB at most)
+
 FILTER_REASONS = {
     matching.FILTER_CERTIFICATES: _("A certificate the job requires is missing."),
     matching.FILTER_TOWN: _("The job is outside the towns where the resident looks for work."),
@@ -80,11 +82,15 @@ FILTER_REASONS = {
 
 @dataclass(frozen=True)
 class Reference:
-    """Skills, certificate types and towns by id: small tables, read once per request."""
+    """Skills, certificate types and towns by id: small tables, read once per request.
+
+    While the lists are unchanged the process keeps one Reference, and with it the code sets it has
+    worked out for packed words (jobs recur in every resident's recommendations)."""
 
     skills: dict[int, Skill]
     certificates: dict[int, CertificateType]
     towns: dict[int, Town]
+    _codes: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(cls) -> "Reference":
@@ -99,6 +105,15 @@ class Reference:
                 )
                 rows = cursor.fetchall()
             cache.set(REFERENCE_CACHE_KEY, rows, REFERENCE_CACHE_SECONDS)
+        kept_rows, kept = _LOADED
+        if rows == kept_rows:
+            return kept
+        reference = cls._from_rows(rows)
+        _LOADED[:] = [rows, reference]
+        return reference
+
+    @classmethod
+    def _from_rows(cls, rows) -> "Reference":
         skills, certificates, towns = {}, {}, {}
         for kind, pk, code, name_zh, name_en, extra in rows:
             if kind == "s":
@@ -112,19 +127,35 @@ class Reference:
         return cls(skills=skills, certificates=certificates, towns=towns)
 
     def skill_codes(self, *words: int) -> frozenset[str]:
-        return frozenset(self.skills[i].code for i in from_words(*words) if i in self.skills)
+        return self._codes_of(self.skills, "s", words)
 
     def certificate_codes(self, *words: int) -> frozenset[str]:
-        return frozenset(self.certificates[i].code for i in from_words(*words) if i in self.certificates)
+        return self._codes_of(self.certificates, "c", words)
+
+    def _codes_of(
+        self, table: dict, kind: str, values: tuple[int, ...], *, packed: bool = True
+    ) -> frozenset[str]:
+        """The codes of the ids packed in ``values`` (or listed there, if not ``packed``)."""
+        key = (kind, *values)
+        codes = self._codes.get(key)
+        if codes is None:
+            if len(self._codes) >= CODES_KEPT:
+                self._codes.clear()
+            ids = from_words(*values) if packed else values
+            codes = self._codes[key] = frozenset(table[i].code for i in ids if i in table)
+        return codes
 
     def town_codes(self, ids: Iterable[int]) -> frozenset[str]:
-        return frozenset(self.towns[i].code for i in ids if i in self.towns)
+        return self._codes_of(self.towns, "t", tuple(ids), packed=False)
 
     def skill_by_code(self) -> dict[str, Skill]:
         return {skill.code: skill for skill in self.skills.values()}
 
     def certificate_by_code(self) -> dict[str, CertificateType]:
         return {certificate.code: certificate for certificate in self.certificates.values()}
+
+
+_LOADED: list = [None, None]  # the rows last read and the Reference made of them (one per process)
 
 
 def job_as_core(job, reference: Reference) -> matching.Job:
@@ -549,9 +580,12 @@ def job_visible(*, user, pk: int, with_lists: bool = True) -> Job | None:
             "essential_skills", "optional_skills", "required_certificates", "commute_towns"
         )
     visible = Q(state=Job.State.OPEN)
-    if getattr(user, "is_authenticated", False):
-        visible |= Q(employer__accounts=user)
-    return jobs.filter(visible, pk=pk).distinct().first()
+    if getattr(user, "is_authenticated", False):  # a test of the employer's accounts: no join, no DISTINCT
+        accounts = Employer.accounts.through.objects.filter(
+            employer_id=OuterRef("employer_id"), user_id=user.pk
+        )
+        visible |= Exists(accounts)
+    return jobs.filter(visible, pk=pk).first()
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,14 @@ import random
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from employment import matching
+from employment.bits import shift_mask, shifts_of, to_words
 from employment.models import Application, Job, JobSeekerProfile
 from employment.selectors import (
+    REFERENCE_CACHE_KEY,
     Reference,
     job_as_core,
     job_candidates,
@@ -209,3 +212,29 @@ def test_an_ineligible_match_is_explained():
         "A certificate the job requires is missing.",
         "The job is outside the towns where the resident looks for work.",
     ]
+
+
+# --- The reference lists a process keeps ----------------------------------------------------------------
+
+
+def test_a_renamed_skill_shows_once_the_kept_lists_are_read_again():
+    # given: the lists read once, and the codes of a packed word worked out
+    skill = Skill.objects.order_by("pk").first()
+    first = Reference.load()
+    assert first.skill_codes(*to_words([skill.pk])) == {skill.code}
+    assert Reference.load() is first  # unchanged lists: the same Reference and what it has worked out
+
+    # when: a caseworker renames the skill and changes its code, and the minute's copy runs out
+    Skill.objects.filter(pk=skill.pk).update(code="renamed-skill", name_en="Renamed")
+    cache.delete(REFERENCE_CACHE_KEY)
+
+    # then
+    second = Reference.load()
+    assert second is not first
+    assert second.skill_codes(*to_words([skill.pk])) == {"renamed-skill"}
+    assert second.skills[skill.pk].name_en == "Renamed"
+
+
+def test_every_shift_mask_reads_back_as_its_shifts():
+    for codes in ([], ["day"], ["evening", "night"], ["day", "evening", "night", "weekend"]):
+        assert shifts_of(shift_mask(codes)) == frozenset(codes)
