@@ -12,13 +12,36 @@ import random
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.test.utils import override_settings
 
 from kunshan_portal.bulkload import forked_workers
 from kunshan_portal.registry import CITY_SEEDERS, city_seeder_needs, city_seeders
+
+# The advisory lock a seed holds on its database for as long as it runs ("seedcity" as a number).
+SEED_LOCK = int.from_bytes(b"seedcity", "big") >> 1
+
+
+@contextmanager
+def one_seed_at_a_time():
+    """Hold the database's seed lock, on a connection of its own (the workers' forks close Django's), or
+    refuse at once: two seeds on one database would write the same rows side by side and collide."""
+    guard = connection.Database.connect(**connection.get_connection_params())
+    try:
+        with guard.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [SEED_LOCK])
+            if not cursor.fetchone()[0]:
+                raise CommandError(
+                    "Another seed_city is running on this database. Wait until it ends; run again after it, "
+                    "a seed adds only what is missing."
+                )
+        yield
+    finally:
+        guard.close()  # the lock goes with the connection
+
 
 # What the worker processes share with this one (inherited when they are forked): the seeders, the
 # progress bar, the scale and the seed.
@@ -99,7 +122,10 @@ class Command(BaseCommand):
             seeds={app: random.Random(f"{seed}-{app}").randrange(1 << 30) for app, _seeder in seeders},
             progress=progress,
         )
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        with (
+            one_seed_at_a_time(),
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+        ):
             try:
                 self._run([app for app, _seeder in seeders], jobs)
             finally:
