@@ -26,15 +26,10 @@
     });
   }
 
-  // Django starts the boxes when the page is ready; the names follow once everything has loaded, again
-  // when a box is redrawn (a choice made in a multiple box) and when an inline form is added.
+  // Django starts the boxes when the page is ready; the names follow once everything has loaded, and for
+  // the boxes of an inline form when it is added. A choice keeps them: select2 redraws the same elements.
   window.addEventListener("load", function () {
     name(document);
-    document.addEventListener("change", function (event) {
-      if (event.target.matches && event.target.matches("select.admin-autocomplete")) {
-        name(event.target.parentNode);
-      }
-    });
     document.addEventListener("formset:added", function (event) {
       window.setTimeout(function () { name(event.target); }, 0);
     });
