@@ -375,11 +375,10 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )  # fmt: skip
         return Response(JobApplicationSerializer(self.get_queryset().get(pk=application.pk)).data, status=201)
 
-    def _step(self, request, service, serializer_class=EmploymentNoteSerializer, **renamed):
-        """One step of the application's life: someone who may not take it is told so before the details
-        they sent are checked."""
+    def _step(self, request, step: str, service, serializer_class=EmploymentNoteSerializer, **renamed):
+        """One step of the application's life (``step`` names its transition): someone who may not take it
+        is told so before the details they sent are checked."""
         application = self.get_object()
-        step = service.__name__.removeprefix("application_")
         lifecycle_actor_check(obj=application, transition=step, actor=request.user)
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
@@ -390,34 +389,34 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(request=EmploymentNoteSerializer, responses=JobApplicationSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        return self._step(request, services.application_withdraw)
+        return self._step(request, "withdraw", services.application_withdraw)
 
     @extend_schema(request=EmploymentNoteSerializer, responses=JobApplicationSerializer)
     @action(detail=True, methods=["post"])
     def shortlist(self, request, pk=None):
-        return self._step(request, services.application_shortlist)
+        return self._step(request, "shortlist", services.application_shortlist)
 
     @extend_schema(request=InterviewInviteSerializer, responses=JobApplicationSerializer)
     @action(detail=True, methods=["post"])
     def invite(self, request, pk=None):
         return self._step(
-            request, services.application_invite, InterviewInviteSerializer, interview_place="place"
+            request, "invite", services.application_invite, InterviewInviteSerializer, interview_place="place"
         )
 
     @extend_schema(request=EmploymentNoteSerializer, responses=JobApplicationSerializer)
     @action(detail=True, methods=["post"])
     def offer(self, request, pk=None):
-        return self._step(request, services.application_offer)
+        return self._step(request, "offer", services.application_offer)
 
     @extend_schema(request=EmploymentNoteSerializer, responses=JobApplicationSerializer)
     @action(detail=True, methods=["post"])
     def hire(self, request, pk=None):
-        return self._step(request, services.application_hire)
+        return self._step(request, "hire", services.application_hire)
 
     @extend_schema(request=EmploymentNoteSerializer, responses=JobApplicationSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        return self._step(request, services.application_reject)
+        return self._step(request, "reject", services.application_reject)
 
 
 # --- Recruitment fairs ---
