@@ -1,16 +1,18 @@
 """The admin's shared pieces: the changelist row checkbox drawn without a form widget, and the list of
-apps and models beside every page, kept per set of permissions."""
+apps and models beside every page, kept per set of permissions, with the sidebar drawn from it."""
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.test import override_settings
+from django.test.signals import template_rendered
 from django.urls import reverse
 
 from kunshan_portal import roles
 from kunshan_portal.admin_tools import PlainActionCheckbox, PortalAdminSite
 from residents.models import Resident
+from tests.employment.factories import make_application
 from tests.factories import make_resident
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +58,46 @@ def test_the_models_beside_each_page_follow_the_accounts_permissions(client, mak
 
     # then: the next page lists the cases too
     assert "Case" in _models_beside(client)
+
+
+def _current_model(page) -> str:
+    """The address the sidebar marks as this page's model."""
+    sidebar = page.content.decode().split('id="nav-sidebar"', 1)[1].split("</nav>", 1)[0]
+    return sidebar.split('" aria-current="page"', 1)[0].rsplit('href="', 1)[1]
+
+
+@override_settings(
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sidebar"}}
+)
+def test_the_sidebar_is_drawn_once_per_model_and_marks_the_model_of_each_page(client, make_user):
+    # given: an employment caseworker, and a record of every template drawn
+    cache.clear()
+    client.force_login(make_user("cw-employment", roles.CASEWORKER_GROUPS["employment"]))
+    application = make_application()
+    drawn = []
+
+    def record(sender, template, **kwargs):
+        drawn.append(template.name)
+
+    template_rendered.connect(record)
+    try:
+        applications = reverse("admin:employment_application_changelist")
+        # when: the list of applications, its next visit and one application's page
+        pages = [
+            client.get(applications),
+            client.get(applications),
+            client.get(reverse("admin:employment_application_change", args=[application.pk])),
+        ]
+        # then: one sidebar drawn for the three, each marking the applications
+        assert drawn.count("admin/app_list.html") == 1
+        assert [_current_model(page) for page in pages] == [applications] * 3
+
+        # when: another model's list
+        jobs = reverse("admin:employment_job_changelist")
+        page = client.get(jobs)
+    finally:
+        template_rendered.disconnect(record)
+
+    # then: its own sidebar, marking the jobs
+    assert drawn.count("admin/app_list.html") == 2
+    assert _current_model(page) == jobs
