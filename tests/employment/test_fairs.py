@@ -325,7 +325,7 @@ def test_a_weekly_schedule_leaves_out_today_when_its_hours_are_over(caseworker, 
 
 
 @pytest.fixture
-def todays_fair(caseworker):
+def todays_fair(caseworker, midday):
     return make_fair(actor=caseworker, days_ahead=0, starts_at=time(0, 0), ends_at=time(23, 59), capacity=1)
 
 
@@ -523,6 +523,7 @@ def hire(application):
     return application_hire(application=application, actor=hr)
 
 
+@pytest.mark.usefixtures("midday")
 def test_a_hire_counts_for_a_fair_when_the_resident_checked_in_there(caseworker):
     # given: today's fair with one employer's job; two residents registered who applied to it
     employer, hr = make_hr()
@@ -552,6 +553,7 @@ def test_a_hire_counts_for_a_fair_when_the_resident_checked_in_there(caseworker)
     assert Application.objects.filter(state="hired").count() == 2
 
 
+@pytest.mark.usefixtures("midday")
 def test_the_monthly_figures_leave_out_cancelled_fairs_and_filter_by_town(caseworker):
     make_fair(actor=caseworker, days_ahead=0, starts_at=time(0, 0), ends_at=time(23, 59))
     cancelled = make_fair(
@@ -574,6 +576,7 @@ def test_a_fair_cannot_be_recorded_held_before_its_day(caseworker):
         fair_mark_held(fair=fair, actor=caseworker)
 
 
+@pytest.mark.usefixtures("midday")
 def test_a_fair_ends_with_its_day(caseworker):
     fair = make_fair(actor=caseworker, days_ahead=0, starts_at=time(0, 0), ends_at=time(23, 59))
     Fair.objects.filter(pk=fair.pk).update(date=fair.date - timedelta(days=1))
@@ -583,6 +586,7 @@ def test_a_fair_ends_with_its_day(caseworker):
         register(fair)
 
 
+@pytest.mark.usefixtures("midday")
 def test_the_nightly_run_records_past_fairs_as_held_and_leaves_the_rest(caseworker):
     from employment.tasks import fairs_past_held_task
     from kunshan_portal.celery import app

@@ -110,6 +110,7 @@ def test_another_residents_registration_answers_404(resident, caseworker):
     assert registration.state == FairRegistration.State.REGISTERED
 
 
+@pytest.mark.usefixtures("midday")
 def test_staff_check_in_through_the_api_and_residents_cannot(resident, caseworker):
     # given
     fair = make_fair(actor=caseworker, days_ahead=0, starts_at=time(0, 0), ends_at=time(23, 59))

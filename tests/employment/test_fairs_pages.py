@@ -234,6 +234,7 @@ def cw_client(client, caseworker):
     return client
 
 
+@pytest.mark.usefixtures("midday")
 def test_staff_check_in_by_number_on_the_check_in_screen(cw_client, caseworker):
     # given
     fair = make_fair(actor=caseworker, days_ahead=0, starts_at=time(0, 0), ends_at=time(23, 59))
@@ -253,6 +254,7 @@ def test_staff_check_in_by_number_on_the_check_in_screen(cw_client, caseworker):
     assert again.status_code == 400 and "checked in already" in again.content.decode()
 
 
+@pytest.mark.usefixtures("midday")
 def test_residents_and_other_staff_cannot_open_the_check_in_screen(client, make_user, caseworker):
     fair = make_fair(actor=caseworker, days_ahead=0, starts_at=time(0, 0), ends_at=time(23, 59))
     url = reverse("admin:employment_fair_check_in", args=[fair.pk])
