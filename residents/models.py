@@ -162,16 +162,18 @@ class Resident(PersonalIdentity, LifecycleModel):
         REJECTED = "rejected", _("rejected")  # documents did not match; the reason is the decision note
 
     state = FSMField(_("registration status"), max_length=16, choices=State.choices, default=State.PENDING,
-                     protected=True, db_index=True)  # fmt: skip
+                     protected=True)  # fmt: skip
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="resident"
     )
     name = models.CharField(_("name"), max_length=60)
-    phone = models.CharField(_("mobile phone"), max_length=11, db_index=True)
+    phone = models.CharField(_("mobile phone"), max_length=11)
     home_region_code = models.CharField(_("home region code"), max_length=6)
-    home_province_code = models.CharField(_("home province"), max_length=2, db_index=True)
+    home_province_code = models.CharField(_("home province"), max_length=2)
     arrival_date = models.DateField(_("arrival in Kunshan"))
-    town = models.ForeignKey(Town, on_delete=models.PROTECT, verbose_name=_("town or zone of residence"))
+    town = models.ForeignKey(
+        Town, on_delete=models.PROTECT, verbose_name=_("town or zone of residence"), db_index=False
+    )  # found by the (town, state) index
     address = models.CharField(_("current address"), max_length=200)
     employer = models.ForeignKey(
         Employer, null=True, blank=True, on_delete=models.SET_NULL, related_name="employees",
@@ -179,9 +181,8 @@ class Resident(PersonalIdentity, LifecycleModel):
     )  # fmt: skip
     education = models.CharField(_("education"), max_length=12, choices=Education.choices)
     skills = models.ManyToManyField(Skill, blank=True, related_name="residents", verbose_name=_("skills"))
-    card_number = models.CharField(
-        _("resident card number"), max_length=12, unique=True, null=True, blank=True
-    )
+    # Given on verification; unique when given (Meta.constraints), none before: NULL, not "".
+    card_number = models.CharField(_("resident card number"), max_length=12, null=True, blank=True)  # noqa: DJ001
     consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
 
     class Meta:
@@ -192,10 +193,17 @@ class Resident(PersonalIdentity, LifecycleModel):
             ("verify_resident", _("Can verify or reject a resident's registration")),
             ("view_full_id_number", _("Can see full identity numbers")),
         ]
+        # One index per search: a unique or indexed CharField declared on the field would get a second,
+        # LIKE-only copy (varchar_pattern_ops) that no query here uses, and every insert pays for both.
         constraints = [
             models.UniqueConstraint(fields=["id_number_hash"], name="resident_unique_id_number"),
+            models.UniqueConstraint(fields=["card_number"], name="resident_unique_card_number"),
         ]
         indexes = [
+            models.Index(fields=["state"], name="resident_state_idx"),
+            models.Index(fields=["home_province_code"], name="resident_province_idx"),
+            # Exact phone searches and the seed's phone-prefix filter both use the pattern operator class.
+            models.Index(fields=["phone"], opclasses=["varchar_pattern_ops"], name="resident_phone_idx"),
             models.Index(fields=["town", "state"], name="resident_town_state_idx"),
             models.Index(fields=["arrival_date"], name="resident_arrival_idx"),
             models.Index(models.functions.Upper("name"), name="resident_name_idx"),
