@@ -37,16 +37,20 @@ class PortalAdminSite(admin.AdminSite):
     of the page shows in it."""
 
     def _app_list_key(self, request) -> str:
-        user = request.user
-        account = f"{user.is_active}:{user.is_superuser}:{','.join(sorted(user.get_all_permissions()))}"
-        return ":".join(
-            (
-                "admin-apps:1",
-                reverse(f"{self.name}:index"),  # where the site is (its addresses are in the list)
-                get_language(),
-                hashlib.sha256(account.encode()).hexdigest(),
+        """Made once per request: the app list and the sidebar both ask for it."""
+        key = getattr(request, "_admin_app_list_key", None)
+        if key is None:
+            user = request.user
+            account = f"{user.is_active}:{user.is_superuser}:{','.join(sorted(user.get_all_permissions()))}"
+            key = request._admin_app_list_key = ":".join(
+                (
+                    "admin-apps:1",
+                    reverse(f"{self.name}:index"),  # where the site is (its addresses are in the list)
+                    get_language(),
+                    hashlib.sha256(account.encode()).hexdigest(),
+                )
             )
-        )
+        return key
 
     def get_app_list(self, request, app_label=None):
         if app_label is not None:
@@ -56,7 +60,7 @@ class PortalAdminSite(admin.AdminSite):
 
     def each_context(self, request):
         context = super().each_context(request)
-        if context.get("is_nav_sidebar_enabled") and request.user.is_active and request.user.is_staff:
+        if context.get("is_nav_sidebar_enabled"):
             # The sidebar marks the app and model whose address the page's starts with: the first two
             # parts after the site's own address (app, model) decide it, not an object's id or a step.
             index = reverse(f"{self.name}:index")
