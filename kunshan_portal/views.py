@@ -1,3 +1,4 @@
+import hashlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -7,7 +8,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -78,14 +80,26 @@ def _dashboard_context(request):
 
 
 def _dashboard_page(request, template, refresh, form, filters, **context):
+    """The page's figures (lazy in ``context``) are computed only when its body is drawn: the body is the
+    same for every official who asks for the same page, refresh, filters and language, and is kept until the
+    next refresh. A form with errors is drawn each time (its errors are not kept)."""
     towns = {code: name for code, name in form.fields["town"].choices if code}
+    stale = refresh is None or timezone.now() - refresh.finished_at > timedelta(
+        minutes=2 * dashboard.REFRESH_MINUTES
+    )
+    body_key = ""
+    if refresh is not None and not form.errors:
+        page = context["domain"].key if "domain" in context else ""
+        asked = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()  # the form shows what was typed
+        body_key = f"{page}:{refresh.pk}:{filters.query()}:{asked}:{translation.get_language()}:{stale:d}"
     return render(
         request,
         template,
         {
             "refresh": refresh,
-            "stale": refresh is None
-            or timezone.now() - refresh.finished_at > timedelta(minutes=2 * dashboard.REFRESH_MINUTES),
+            "stale": stale,
+            "body_key": body_key,
+            "body_seconds": dashboard.REFRESH_MINUTES * 60 * 2,
             "form": form,
             "filters": filters,
             "town_name": towns.get(filters.town, ""),
@@ -101,10 +115,10 @@ def dashboard_overview(request):
     """The overview: each domain's headline figures over the period with their trend, and each app's
     short section."""
     refresh, form, filters = _dashboard_context(request)
-    summaries = dashboard.overview_part(filters, refresh)
     return _dashboard_page(
         request, "kunshan_portal/dashboard.html", refresh, form, filters,
-        summaries=summaries, sections=dashboard.overview_sections(refresh),
+        summaries=SimpleLazyObject(lambda: dashboard.overview_part(filters, refresh)),
+        sections=SimpleLazyObject(lambda: dashboard.overview_sections(refresh)),
     )  # fmt: skip
 
 
@@ -116,7 +130,7 @@ def dashboard_domain(request, domain):
     if found is None:
         raise Http404
     refresh, form, filters = _dashboard_context(request)
-    tables = dashboard.domain_part(found, filters, refresh)
+    tables = SimpleLazyObject(lambda: dashboard.domain_part(found, filters, refresh))
     return _dashboard_page(
         request, "kunshan_portal/dashboard_domain.html", refresh, form, filters, domain=found, tables=tables
     )

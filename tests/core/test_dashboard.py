@@ -3,6 +3,7 @@ charts, exports and the API, and who may see them."""
 
 import csv
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -553,3 +554,42 @@ def test_a_kept_page_is_read_in_each_readers_language(official, refreshed):
     assert chinese_title != str(table.title)
     assert chinese_title in chinese.content.decode()
     assert str(table.title) in again.content.decode() and chinese_title not in again.content.decode()
+
+
+def _without_tokens(response) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+
+def _drawn(response) -> set[str]:
+    return {template.name for template in response.templates}
+
+
+def test_a_page_body_is_drawn_once_per_refresh_filters_and_language(official, refreshed):
+    # given: the overview and a domain page read once by an official
+    overview, domain = reverse("dashboard"), reverse("dashboard-domain", args=["residents"])
+    first = official.get(overview, **EN)
+    official.get(domain, **EN)
+    # when: read again, in another language, with a town, and after a refresh
+    again = official.get(overview, **EN)
+    domain_again = official.get(domain, **EN)
+    chinese = official.get(overview, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    town = official.get(overview, {"town": "bacheng"}, **EN)
+    dashboard_refresh()
+    refreshed_page = official.get(overview, **EN)
+    # then: the second reading is the kept body; any other language, filter or refresh draws its own
+    body = "kunshan_portal/dashboard_body.html"
+    assert body in _drawn(first) and body not in _drawn(again)
+    assert "kunshan_portal/dashboard_domain_body.html" not in _drawn(domain_again)
+    assert _without_tokens(again) == _without_tokens(first)
+    assert all(body in _drawn(page) for page in (chinese, town, refreshed_page))
+
+
+def test_a_form_with_errors_is_never_kept(official, refreshed):
+    # given: a bad period asked for twice
+    url = reverse("dashboard")
+    official.get(url, {"start": "2020-13"}, **EN)
+    # when
+    second = official.get(url, {"start": "2020-13"}, **EN)
+    # then: drawn again, with its error
+    assert "kunshan_portal/dashboard_body.html" in _drawn(second)
+    assert second.context["form"].errors["start"]
