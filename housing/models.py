@@ -174,7 +174,8 @@ class Place(models.Model):
 
     # The compound again, so that per-compound counts over a quarter of a million places need no join.
     compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="places")
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="places")
+    # db_index=False: housing_place_once (room, label) serves the room's lookups.
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="places", db_index=False)
     label = models.CharField(_("bed"), max_length=8, blank=True, help_text=_("Empty for a family unit."))
     sleeps = models.PositiveSmallIntegerField(_("sleeps"))
     rent = models.DecimalField(_("monthly rent"), **MONEY)
@@ -353,10 +354,18 @@ class ApplicationChoice(models.Model):
         NO_FITTING_ROOM = "no_room", _("no room for this household")
         NOT_FOR_EMPLOYER = "employer", _("a dormitory of another employer")
 
-    application = models.ForeignKey(HousingApplication, on_delete=models.CASCADE, related_name="choices")
+    # db_index=False on both: housing_choice_rank_once (application, rank) and housing_choice_compound_idx
+    # (compound, application) serve their lookups.
+    application = models.ForeignKey(
+        HousingApplication, on_delete=models.CASCADE, related_name="choices", db_index=False
+    )
     rank = models.PositiveSmallIntegerField(_("rank"))
     compound = models.ForeignKey(
-        Compound, on_delete=models.PROTECT, related_name="applicant_choices", verbose_name=_("compound")
+        Compound,
+        on_delete=models.PROTECT,
+        related_name="applicant_choices",
+        verbose_name=_("compound"),
+        db_index=False,
     )
     # The cheapest monthly cost of a fitting place when the applicant chose it (rent plus utilities).
     monthly_cost = models.DecimalField(_("monthly cost"), null=True, blank=True, **MONEY)
@@ -480,8 +489,9 @@ class Tenancy(TimeStampedModel):
         TRANSFERRED = "transferred", _("moved to another place by a transfer")
 
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="tenancies")
+    # db_index=False: housing_tenancy_place_idx (place, start date) serves the place's lookups.
     place = models.ForeignKey(
-        Place, on_delete=models.PROTECT, related_name="tenancies", verbose_name=_("place")
+        Place, on_delete=models.PROTECT, related_name="tenancies", verbose_name=_("place"), db_index=False
     )
     application = models.ForeignKey(
         HousingApplication, null=True, blank=True, on_delete=models.PROTECT, related_name="tenancies"

@@ -256,7 +256,10 @@ class ResidentCertificate(TimeStampedModel):
         DECLARED = "declared", _("declared by the resident")
         PROGRAMME = "programme", _("earned through a training programme")
 
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="certificates")
+    # db_index=False: resident_certificate_once (resident, certificate type) serves the resident's lookups.
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="certificates", db_index=False
+    )
     certificate_type = models.ForeignKey(
         CertificateType, on_delete=models.PROTECT, verbose_name=_("certificate")
     )
@@ -284,7 +287,8 @@ class FamilyMember(PersonalIdentity, TimeStampedModel):
         SPOUSE = "spouse", _("spouse")
         CHILD = "child", _("child")
 
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="family")
+    # db_index=False: family_member_once (resident, identity number) serves the resident's lookups.
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="family", db_index=False)
     relation = models.CharField(_("relation"), max_length=8, choices=Relation.choices)
     name = models.CharField(_("name"), max_length=60)
 
