@@ -212,9 +212,17 @@ class Application(LifecycleModel):
 
     state = FSMField(_("status"), max_length=16, choices=State.choices, default=State.SUBMITTED,
                      protected=True, db_index=True)  # fmt: skip
-    job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="applications", verbose_name=_("job"))
+    # db_index=False on both: application_job_state_idx (job, state) and application_resident_idx
+    # (resident, state) serve their lookups.
+    job = models.ForeignKey(
+        Job, on_delete=models.PROTECT, related_name="applications", verbose_name=_("job"), db_index=False
+    )
     resident = models.ForeignKey(
-        Resident, on_delete=models.CASCADE, related_name="job_applications", verbose_name=_("resident")
+        Resident,
+        on_delete=models.CASCADE,
+        related_name="job_applications",
+        verbose_name=_("resident"),
+        db_index=False,
     )
     note = models.TextField(_("note to the employer"), blank=True, max_length=2000)
     interview_at = models.DateTimeField(_("interview at"), null=True, blank=True)
