@@ -46,6 +46,7 @@ from kunshan_portal.selectors import portal_stats
 logger = logging.getLogger(__name__)
 
 REFRESH_MINUTES = 10  # the beat schedule's interval; older data shows as stale
+KEPT_SECONDS = REFRESH_MINUTES * 60 * 2  # how long drawn charts, parts and page bodies are kept
 HISTORY_MONTHS = 36  # months kept in the summary: the period filter reaches this far back
 DEFAULT_MONTHS = 12  # the period shown when none is asked for, and the overview's trends
 SMALL_COUNT = 5  # counts of people or cases under this are not shown in a breakdown
@@ -671,7 +672,7 @@ def cached_part(kind: str, refresh: DashboardRefresh | None, filters: Filters, c
     if kept is not None:
         return pickle.loads(kept)  # noqa: S301 (our own cache, written just below)
     part = compute()
-    cache.set(key, _pickled_in_language(part), REFRESH_MINUTES * 60 * 2)
+    cache.set(key, _pickled_in_language(part), KEPT_SECONDS)
     return part
 
 
@@ -724,7 +725,7 @@ def chart_svg(view: TableView) -> str:
     svg = cache.get(key)
     if svg is None:
         svg = _draw(view)
-        cache.set(key, svg, REFRESH_MINUTES * 60 * 2)
+        cache.set(key, svg, KEPT_SECONDS)
     return mark_safe(svg)  # noqa: S308 (drawn by pygal from our own numbers; texts escaped by it)
 
 
@@ -787,7 +788,7 @@ def sparkline_svg(headline: Headline, refresh_id: int, filters: Filters) -> str:
         chart.add(headline.label, values)
         title = _("%(figure)s, month by month") % {"figure": headline.label}
         svg = _accessible(chart.render_sparkline(is_unicode=True), title, title)
-        cache.set(key, svg, REFRESH_MINUTES * 60 * 2)
+        cache.set(key, svg, KEPT_SECONDS)
     return mark_safe(svg)  # noqa: S308 (drawn by pygal from our own numbers)
 
 

@@ -90,8 +90,9 @@ def _dashboard_page(request, template, refresh, form, filters, **context):
     body_key = ""
     if refresh is not None and not form.errors:
         page = context["domain"].key if "domain" in context else ""
-        asked = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()  # the form shows what was typed
-        body_key = f"{page}:{refresh.pk}:{filters.query()}:{asked}:{translation.get_language()}:{stale:d}"
+        # What was asked decides the filters (with the refresh's towns) and what the form shows as typed.
+        asked = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()
+        body_key = f"{page}:{refresh.pk}:{asked}:{translation.get_language()}:{stale:d}"
     return render(
         request,
         template,
@@ -99,7 +100,7 @@ def _dashboard_page(request, template, refresh, form, filters, **context):
             "refresh": refresh,
             "stale": stale,
             "body_key": body_key,
-            "body_seconds": dashboard.REFRESH_MINUTES * 60 * 2,
+            "body_seconds": dashboard.KEPT_SECONDS,
             "form": form,
             "filters": filters,
             "town_name": towns.get(filters.town, ""),
