@@ -3,7 +3,6 @@ charts, exports and the API, and who may see them."""
 
 import csv
 import io
-import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -33,6 +32,7 @@ from residents.selectors import registration_figures
 from tests.factories import make_resident
 from tests.housing.factories import apply, make_beds, make_compound
 from tests.legal_aid.factories import file_case, make_staff
+from tests.pages import without_tokens
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -556,10 +556,6 @@ def test_a_kept_page_is_read_in_each_readers_language(official, refreshed):
     assert str(table.title) in again.content.decode() and chinese_title not in again.content.decode()
 
 
-def _without_tokens(response) -> str:
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
-
-
 def _drawn(response) -> set[str]:
     return {template.name for template in response.templates}
 
@@ -580,7 +576,7 @@ def test_a_page_body_is_drawn_once_per_refresh_filters_and_language(official, re
     body = "kunshan_portal/dashboard_body.html"
     assert body in _drawn(first) and body not in _drawn(again)
     assert "kunshan_portal/dashboard_domain_body.html" not in _drawn(domain_again)
-    assert _without_tokens(again) == _without_tokens(first)
+    assert without_tokens(again) == without_tokens(first)
     assert all(body in _drawn(page) for page in (chinese, town, refreshed_page))
 
 
