@@ -266,6 +266,8 @@ def _stop(server: subprocess.Popen) -> None:
 
 def run(scale: float = 1.0) -> list[dict]:
     """Seed (or reuse) the city at this scale, serve it with gunicorn and drive the mix with wrk."""
+    from django.core.management import call_command
+
     from benchmarks.city import city_database, seed
 
     wrk = shutil.which("wrk")
@@ -280,6 +282,8 @@ def run(scale: float = 1.0) -> list[dict]:
         if os.environ.get("LOAD_SEED", "1") != "0":
             seed(scale)
         script = _lua(_accounts(rng), _paths(), rng)
+        # As in production (Dockerfile): gunicorn with DEBUG off serves the collected files only.
+        call_command("collectstatic", interactive=False, verbosity=0)
         port = _free_port()
         server = _serve(settings_dict, port, workers)
         try:
