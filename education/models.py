@@ -227,8 +227,12 @@ class Application(LifecycleModel):
     )
     # The child's identity: two parents may list the same child, the database counts it once a year.
     child_id_hash = models.CharField(max_length=64, editable=False)
-    school_year = models.ForeignKey(
-        SchoolYear, on_delete=models.PROTECT, related_name="applications", verbose_name=_("school year")
+    school_year = models.ForeignKey(  # no index of its own: application_year_*_idx serve it
+        SchoolYear,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("school year"),
+        db_index=False,
     )
     grade = models.PositiveSmallIntegerField(_("grade"), choices=GRADES)
     lottery = models.PositiveIntegerField(_("lottery number"), editable=False)
@@ -289,7 +293,10 @@ class Application(LifecycleModel):
 class ApplicationChoice(models.Model):
     """One school in a parent's ranked choice (rank 1 is the school they want most)."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="choices")
+    # No index of its own: choice_rank_once and choice_school_once begin with the application.
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="choices", db_index=False
+    )
     rank = models.PositiveSmallIntegerField(_("rank"))
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="application_choices", verbose_name=_("school")

@@ -226,16 +226,21 @@ class Case(LifecycleModel):
         choices=State.choices,
         default=State.SUBMITTED,
         protected=True,
-        db_index=True,
+        db_index=False,  # case_state_due_idx (state, examination_due) serves lookups by state
     )
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.AID)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    # The foreign keys below without an index of their own: the composite indexes of Meta serve them.
     applicant = models.ForeignKey(
-        Resident, on_delete=models.PROTECT, related_name="legal_aid_cases", verbose_name=_("applicant")
+        Resident,
+        on_delete=models.PROTECT,
+        related_name="legal_aid_cases",
+        verbose_name=_("applicant"),
+        db_index=False,
     )
     station = models.ForeignKey(
-        Station, on_delete=models.PROTECT, related_name="cases", verbose_name=_("station")
+        Station, on_delete=models.PROTECT, related_name="cases", verbose_name=_("station"), db_index=False
     )
     respondent_employer = models.ForeignKey(
         Employer,
@@ -268,6 +273,7 @@ class Case(LifecycleModel):
         on_delete=models.PROTECT,
         related_name="legal_aid_cases_assigned",
         verbose_name=_("lawyer or mediator"),
+        db_index=False,
     )
     assignee_role = models.CharField(
         _("assigned as"), max_length=12, choices=StationStaff.Role.choices, blank=True

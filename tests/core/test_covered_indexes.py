@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 
 BIG_TABLES = [
     "residents_resident", "residents_familymember", "residents_residentcertificate", "housing_place",
-    "housing_tenancy", "housing_applicationchoice", "employment_application",
+    "housing_tenancy", "housing_applicationchoice", "employment_application", "legal_aid_case",
+    "education_application", "education_applicationchoice",
 ]  # fmt: skip
 
 # A plain b-tree index whose columns begin another index of the same table (which answers its lookups too).
