@@ -1,22 +1,26 @@
 """manage.py seed_city at --scale 0.001: the city in proportion, and every rule the portal relies on holds."""
 
 import io
+import random
 from datetime import date
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Sum
+from rest_framework.authtoken.models import Token
 from stdnum.cn import ric, uscc
 
+from benchmarks import load
 from education.models import Application as SchoolApplication
 from employment.models import Application, Job, Placement
+from employment.services import application_submit
 from housing.models import Compound, HousingApplication, Place, Tenancy
 from insurance.models import ContributionLine, ContributionTotal, Enrolment
 from kunshan_portal.crypto import decrypt, lookup_hash
 from legal_aid.models import Case
 from residents import seeding as registry
-from residents.models import FamilyMember
+from residents.models import FamilyMember, Resident
 
 SCALE = 0.001
 
@@ -171,3 +175,25 @@ def test_legal_aid_cases_in_every_state(city):
     assert cases.filter(state="closed").exists() and cases.filter(state="submitted").exists()
     assert not cases.filter(state="closed", outcome="").exists()
     assert not cases.filter(state__in=Case.PROCEEDINGS, assignee__isnull=True).exists()
+
+
+def test_the_load_test_logs_in_residents_no_earlier_run_applied_for_a_job_as(city, monkeypatch):
+    # given: the load test's residents of a first run (three here), one of whom applied during the run
+    monkeypatch.setattr(load, "LOGGED_IN_RESIDENTS", 3)
+    first = residents_of(load._accounts(random.Random(1)))
+    job = Job.objects.filter(state="open", certificates_lo=0, certificates_hi=0).first()
+    application_submit(job=job, resident=first[0], actor=first[0].user, note=load.APPLICATION_NOTE)
+
+    # when: the next run logs its residents in
+    second = residents_of(load._accounts(random.Random(1)))
+
+    # then: the one with the earlier run's application is not among them (their pages would have grown
+    # with every run); the others are logged in again
+    assert first[0] not in second
+    assert set(first[1:]) <= set(second)
+    assert len(second) == 3
+
+
+def residents_of(accounts: dict) -> list[Resident]:
+    tokens = Token.objects.filter(key__in=accounts["token"])
+    return list(Resident.objects.filter(user__in=tokens.values("user")).order_by("pk"))
