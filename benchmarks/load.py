@@ -15,7 +15,8 @@ run dearer than the last.
   legal-aid cases;
 - officials (about 5%): the dashboard.
 
-It prints throughput, latency percentiles and the share of failed answers. Target (issue 11): 300
+It prints throughput, latency percentiles, the share of failed answers and the CPU time per request of
+gunicorn and of PostgreSQL (read from /proc: steadier than requests/s, and it shows where the time goes). Target (issue 11): 300
 requests/s with a p95 under 200 ms on a 2-core machine (wrk and the server share those cores).
 Settings: LOAD_SECONDS (30), LOAD_CONNECTIONS (32), LOAD_THREADS (wrk's, 2), LOAD_WORKERS (gunicorn processes,
 default 2 × cores), LOAD_SCALE (the city's scale, default BENCH_SCALE or 1.0), LOAD_SEED=0 to use the
@@ -258,6 +259,24 @@ def _serve(settings_dict: dict, port: int, workers: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not answer /healthz within 2 minutes")
 
 
+def cpu_seconds(selected) -> float | None:
+    """The CPU seconds (user and system, with those of their children that ended) of this machine's
+    processes for which ``selected(pid, name, process_group)`` holds; None where there is no /proc."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    ticks = 0
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended meanwhile
+        name, fields = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
+        if selected(int(stat.parent.name), name, int(fields[2])):
+            ticks += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _stop(server: subprocess.Popen) -> None:
     os.killpg(server.pid, signal.SIGTERM)
     try:
@@ -288,7 +307,13 @@ def run(scale: float = 1.0) -> list[dict]:
         call_command("collectstatic", interactive=False, verbosity=0)
         port = _free_port()
         server = _serve(settings_dict, port, workers)
+        # CPU spent by gunicorn (its process group) and by PostgreSQL (every server on this machine).
+        measured = (
+            lambda _pid, _name, group: group == server.pid,
+            lambda _pid, name, _group: name == "postgres",
+        )
         try:
+            before = [cpu_seconds(selected) for selected in measured]
             with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
                 lua.write(script)
                 lua.flush()
@@ -297,6 +322,7 @@ def run(scale: float = 1.0) -> list[dict]:
                      "-s", lua.name, f"http://127.0.0.1:{port}"],
                     capture_output=True, text=True, check=True,
                 )  # fmt: skip
+            after = [cpu_seconds(selected) for selected in measured]
         finally:
             _stop(server)
     line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
@@ -309,6 +335,11 @@ def run(scale: float = 1.0) -> list[dict]:
         f"{result['requests']:,} answers failed; {connections} connections for {seconds} s, {workers} gunicorn "
         f"processes; load average before the end {os.getloadavg()[0]:.1f}"
     )
+    if None not in before + after and result["requests"]:
+        server_ms, database_ms = (
+            (a - b) * 1000 / result["requests"] for a, b in zip(after, before, strict=True)
+        )
+        note += f"; CPU per request: gunicorn {server_ms:.1f} ms, PostgreSQL {database_ms:.1f} ms"
     return [
         {
             "name": "load: p95 latency of the real mix (wrk against gunicorn on loopback)",

@@ -1,10 +1,14 @@
-"""The benchmark runner's output: one table of every figure with its target and verdict, and the JSON."""
+"""The benchmark runner's output: one table of every figure with its target and verdict, and the JSON; the
+load test's reading of CPU time."""
 
 import json
+import os
 import sys
+import time
 import types
 
 from benchmarks import __main__ as runner
+from benchmarks.load import cpu_seconds
 
 
 def _rows():
@@ -69,3 +73,18 @@ def test_the_runner_prints_the_table_and_writes_the_json(tmp_path, monkeypatch, 
     assert saved["scale"] == 0.001
     assert [row["name"] for row in saved["rows"]] == [row["name"] for row in _rows()[:2]]
     assert set(saved) == {"commit", "scale", "rows"}
+
+
+def test_the_load_test_reads_the_cpu_time_of_the_processes_it_measures():
+    # given: this process's CPU time so far, as the load test reads it for gunicorn and PostgreSQL
+    this_process = lambda pid, _name, _group: pid == os.getpid()  # noqa: E731
+    before = cpu_seconds(this_process)
+    started = time.process_time()
+
+    # when: the process works for a fifth of a second
+    while time.process_time() - started < 0.2:
+        sum(range(1_000))
+
+    # then: the reading grew by about that much, and no process answers to a name nobody has
+    assert 0.15 <= cpu_seconds(this_process) - before <= 1.0
+    assert cpu_seconds(lambda _pid, name, _group: name == "no such process name") == 0
