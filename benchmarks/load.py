@@ -16,8 +16,9 @@ run dearer than the last.
 - officials (about 5%): the dashboard.
 
 It prints throughput, latency percentiles, the share of failed answers and the CPU time per request of
-gunicorn and of PostgreSQL (read from /proc: steadier than requests/s, and it shows where the time goes). Target (issue 11): 300
-requests/s with a p95 under 200 ms on a 2-core machine (wrk and the server share those cores).
+gunicorn and of PostgreSQL (read from /proc: steadier than requests/s, and it shows where the time goes).
+Target (issue 11): 300 requests/s with a p95 under 200 ms on a 2-core machine (wrk and the server share
+those cores).
 Settings: LOAD_SECONDS (30), LOAD_CONNECTIONS (32), LOAD_THREADS (wrk's, 2), LOAD_WORKERS (gunicorn processes,
 default 2 × cores), LOAD_SCALE (the city's scale, default BENCH_SCALE or 1.0), LOAD_SEED=0 to use the
 city database as it is, without completing its seeding first.
@@ -95,9 +96,15 @@ def _accounts(rng: random.Random) -> dict:
         .filter(state=Resident.State.VERIFIED)
         .exclude(pk__in=Application.objects.filter(note=APPLICATION_NOTE).values("resident_id"))
     )
+
+    def linked() -> list[Resident]:
+        return list(
+            unused.filter(user__isnull=False).select_related("user").order_by("pk")[:LOGGED_IN_RESIDENTS]
+        )
+
     with transaction.atomic():
-        linked = list(unused.filter(user__isnull=False).order_by("pk")[:LOGGED_IN_RESIDENTS])
-        missing = LOGGED_IN_RESIDENTS - len(linked)
+        residents = linked()
+        missing = LOGGED_IN_RESIDENTS - len(residents)
         if missing > 0:
             fresh = list(unused.filter(user__isnull=True).order_by("pk")[:missing])
             users = []
@@ -110,7 +117,7 @@ def _accounts(rng: random.Random) -> dict:
             group.user_set.add(*users)
             for resident, user in zip(fresh, users, strict=True):
                 Resident.objects.filter(pk=resident.pk).update(user=user)
-            linked = list(unused.filter(user__isnull=False).order_by("pk")[:LOGGED_IN_RESIDENTS])
+            residents = linked()
         staff = {}
         for key, group_names in (
             (
@@ -124,10 +131,10 @@ def _accounts(rng: random.Random) -> dict:
             )
             user.groups.add(*Group.objects.filter(name__in=group_names))
             staff[key] = user
-        residents = [r.user for r in linked]
+        accounts = [resident.user for resident in residents]
         return {
-            "resident": [_session_for(u) for u in residents],
-            "token": [Token.objects.get_or_create(user=u)[0].key for u in residents],
+            "resident": [_session_for(u) for u in accounts],
+            "token": [Token.objects.get_or_create(user=u)[0].key for u in accounts],
             "caseworker": [_session_for(staff["caseworker"])],
             "official": [_session_for(staff["official"])],
         }

@@ -77,7 +77,9 @@ def test_the_runner_prints_the_table_and_writes_the_json(tmp_path, monkeypatch, 
 
 def test_the_load_test_reads_the_cpu_time_of_the_processes_it_measures():
     # given: this process's CPU time so far, as the load test reads it for gunicorn and PostgreSQL
-    this_process = lambda pid, _name, _group: pid == os.getpid()  # noqa: E731
+    def this_process(pid, _name, _group):
+        return pid == os.getpid()
+
     before = cpu_seconds(this_process)
     started = time.process_time()
 
