@@ -5,7 +5,10 @@ benchmarks/city.py), starts gunicorn on 127.0.0.1 with DEBUG off, logs in a few 
 caseworker of each busy domain and an official (sessions and API tokens, no passwords), and drives a
 scripted mix with wrk for a bounded time. The residents are ones no earlier run applied for a job as: the
 applications a run submits would otherwise pile up on the same few hundred residents' pages and make each
-run dearer than the last.
+run dearer than the last. Those few hundred residents come back far more often than real ones (each
+asks for recommendations several times a minute): after a resident's first visit, their recommendations come
+from the ranking kept for them (``KUNSHAN_RECOMMENDATION_SECONDS``, five minutes), as for a resident who
+comes back within that time. ``KUNSHAN_RECOMMENDATION_SECONDS=0`` measures every one ranked afresh.
 
 - anonymous (about 35%): the home page, the public job search and job pages,
   compounds and schools;

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
@@ -64,6 +65,7 @@ RECOMMENDED_CANDIDATES = 50
 BAND = 5.0  # points: jobs whose scores fall in the same band are spread over residents
 REFERENCE_CACHE_KEY = "employment:reference:1"
 REFERENCE_CACHE_SECONDS = 60  # a skill added in the admin shows in explanations within a minute
+RECOMMENDATION_KEY_VERSION = 1  # change it when what is kept changes
 BAND_CAP = 200  # most jobs of the best bands handed to the core (beyond, the database's tie order cuts)
 TRAINING_OFFERS_PER_SKILL = 3  # programmes shown under each missing skill
 
@@ -325,6 +327,11 @@ JOB_COLUMNS = (
     "essential_lo", "essential_hi", "optional_lo", "optional_hi", "certificates_lo", "certificates_hi",
     "essential_count", "optional_count",
 )  # fmt: skip
+JOB_SELECT = ", ".join(f"j.{name}" for name in JOB_COLUMNS)
+KEPT_JOBS_SQL = f"""
+    SELECT {JOB_SELECT}, e.name FROM employment_job j JOIN residents_employer e ON e.id = j.employer_id
+    WHERE j.id = ANY(%s) AND j.state = 'open'
+"""  # noqa: S608 (only the column names are written in)
 NO_JIT = "SET LOCAL jit = off;"  # sent with the query: short queries lose more to compiling than they gain
 
 
@@ -339,12 +346,78 @@ def job_recommendations(
     core orders those by band, then by those applications (fewest first), then by its own stable
     pseudo-random key per resident. Two round trips: the resident's profile (none if the caller has it
     already), then the jobs.
+
+    A full list's order is kept in the cache (``KUNSHAN_RECOMMENDATION_SECONDS``) under the profile's
+    matching fields: until then the jobs are only read again by number and matched anew, and the whole
+    ranking runs again if one of them closed or no longer scores as it did. So a changed profile (new
+    preferences, skills or certificates) or a changed job shows at once; a new job, or the spread by
+    applications in progress, within that time. A short list is never kept: few jobs match, and each new
+    one counts. Then one more round trip: the training programmes for the skills the jobs miss.
     """
     if limit <= 0:
         return []
     reference = Reference.load()
     profile = profile or jobseeker_profile(resident)
     candidate = profile_as_core(profile, reference)
+    seconds = settings.KUNSHAN_RECOMMENDATION_SECONDS
+    key = _recommendation_key(profile, limit) if seconds > 0 else None
+    kept = cache.get(key) if key else None
+    ranked = _kept_ranking(kept, candidate, reference) if kept else None
+    if ranked is None:
+        ranked = _ranking(profile, candidate, reference, limit=limit, seed=resident.pk)
+        if key and len(ranked[0]) == limit:
+            cache.set(key, [(result.job_id, result.score) for result in ranked[0]], seconds)
+    results, found = ranked
+    missing = {code for r in results for code in (*r.skills_missing_essential, *r.skills_missing_optional)}
+    training = training_programmes_for_skills(missing)
+    matches = []
+    for result in results:
+        values = found[result.job_id]
+        names = [f.attname for f in Job._meta.concrete_fields if f.attname in values]  # in the model's order
+        job = Job.from_db(connection.alias, names, [values[name] for name in names])
+        job.employer = Employer(id=values["employer_id"], name=values["employer_name"])
+        job.town = reference.towns[values["town_id"]]
+        matches.append(JobMatch(job=job, explanation=explain(result, reference, training=training)))
+    return matches
+
+
+def _recommendation_key(profile: JobSeekerProfile, limit: int) -> str:
+    """The cache key of a ranking: the resident, the limit and every profile field the matching reads."""
+    fields = (
+        profile.resident_id, limit, profile.town_id, tuple(profile.willing_town_ids or ()), profile.skills_lo,
+        profile.skills_hi, profile.certificates_lo, profile.certificates_hi, profile.acceptable_shift_mask,
+        str(profile.wage_floor),
+    )  # fmt: skip
+    return f"employment:recommended:{RECOMMENDATION_KEY_VERSION}:" + ":".join(map(str, fields))
+
+
+def _job_values(row) -> dict:
+    """A row of ``JOB_COLUMNS`` then the employer's name, as the core and the list read it."""
+    values = dict(zip(JOB_COLUMNS, row, strict=False))
+    values["employer_name"] = row[len(JOB_COLUMNS)]
+    return values
+
+
+def _kept_ranking(kept, candidate: matching.Candidate, reference: Reference):
+    """The kept order's jobs read again and matched anew, or None when one of them closed or no longer
+    matches with the score it was ranked by (then the caller ranks anew)."""
+    with connection.cursor() as cursor:
+        cursor.execute(KEPT_JOBS_SQL, [[job_id for job_id, _score in kept]])
+        found = {values["id"]: values for values in map(_job_values, cursor.fetchall())}
+    results = []
+    for job_id, score in kept:
+        if job_id not in found:
+            return None
+        result = matching.match(job_as_core(SimpleNamespace(**found[job_id]), reference), candidate)
+        if not result.eligible or result.score != score:
+            return None
+        results.append(result)
+    return results, found
+
+
+def _ranking(profile: JobSeekerProfile, candidate: matching.Candidate, reference: Reference, *, limit: int,
+             seed: int):  # fmt: skip
+    """The whole ranking: the database's filtering and scoring, then the core's order (see above)."""
     skill_ids = from_words(profile.skills_lo, profile.skills_hi)
     essential_held = _held_terms("j.essential", skill_ids)
     optional_held = _held_terms("j.optional", skill_ids)
@@ -357,7 +430,7 @@ def job_recommendations(
         "band": BAND,
         "offset": limit - 1,
         "active": list(Application.ACTIVE_STATES),
-        "seed": resident.pk,
+        "seed": seed,
         "cap": BAND_CAP,
     }
     if profile.acceptable_shift_mask:
@@ -394,7 +467,7 @@ def job_recommendations(
             ORDER BY floor((100.0 - score) / %(band)s), hashint8extended(id, %(seed)s)
             LIMIT %(cap)s
         )
-        SELECT {", ".join(f"j.{name}" for name in JOB_COLUMNS)}, e.name,
+        SELECT {JOB_SELECT}, e.name,
                (SELECT count(*) FROM employment_application a
                 WHERE a.job_id = j.id AND a.state = ANY(%(active)s)) AS exposure
         FROM kept k JOIN employment_job j ON j.id = k.id JOIN residents_employer e ON e.id = j.employer_id
@@ -403,24 +476,13 @@ def job_recommendations(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     # Plain rows for the core; model instances only for the jobs it picks (what the list shows of them).
-    found, exposure, employer_names = {}, {}, {}
+    found, exposure = {}, {}
     for row in rows:
-        values = dict(zip(JOB_COLUMNS, row, strict=False))
+        values = _job_values(row)
         found[values["id"]] = values
-        employer_names[values["id"]], exposure[values["id"]] = row[-2], row[-1]
+        exposure[values["id"]] = row[-1]
     core_jobs = [job_as_core(SimpleNamespace(**values), reference) for values in found.values()]
-    results = matching.recommend_jobs(candidate, core_jobs, limit=limit, exposure=exposure, band=BAND)
-    missing = {code for r in results for code in (*r.skills_missing_essential, *r.skills_missing_optional)}
-    training = training_programmes_for_skills(missing)
-    matches = []
-    for result in results:
-        values = found[result.job_id]
-        names = [f.attname for f in Job._meta.concrete_fields if f.attname in values]  # in the model's order
-        job = Job.from_db(connection.alias, names, [values[name] for name in names])
-        job.employer = Employer(id=values["employer_id"], name=employer_names[result.job_id])
-        job.town = reference.towns[values["town_id"]]
-        matches.append(JobMatch(job=job, explanation=explain(result, reference, training=training)))
-    return matches
+    return matching.recommend_jobs(candidate, core_jobs, limit=limit, exposure=exposure, band=BAND), found
 
 
 def job_candidates(

@@ -142,6 +142,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Public pages (job search, job, compounds, schools) kept this long for anonymous visitors (0: off).
 KUNSHAN_PAGE_CACHE_SECONDS = int(os.environ.get("KUNSHAN_PAGE_CACHE_SECONDS", "60"))
+# A resident's ranking of recommended jobs is kept this long (0: off); see employment.selectors.
+KUNSHAN_RECOMMENDATION_SECONDS = int(os.environ.get("KUNSHAN_RECOMMENDATION_SECONDS", "300"))
 # With Redis, sessions are read from the cache (written through to the database): no query per request.
 if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

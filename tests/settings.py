@@ -17,3 +17,5 @@ REST_FRAMEWORK = {
 # Public pages are not kept between requests in tests (each test sees its own data); the page cache has
 # its own tests (tests/core/test_pagecache.py), which turn it on.
 KUNSHAN_PAGE_CACHE_SECONDS = 0
+# Likewise the kept rankings of recommended jobs (their tests turn it on).
+KUNSHAN_RECOMMENDATION_SECONDS = 0
