@@ -44,6 +44,9 @@ class _Column:
     tag: str | None  # "th" or "td" for the column holding the link, else None
     empty: str
     model_admin: object
+    choices: dict | None = (
+        None  # a field with choices: its labels by value (``display_for_field``'s first case)
+    )
 
 
 def _columns(cl) -> list[_Column]:
@@ -72,9 +75,18 @@ def _columns(cl) -> list[_Column]:
                 tag=tag,
                 empty=cl.model_admin.get_empty_value_display(),
                 model_admin=cl.model_admin,
+                choices=_choices(field),
             )
         )
     return columns
+
+
+def _choices(field) -> dict | None:
+    """A field's choices as ``display_for_field`` reads them for each cell, read once per page."""
+    try:
+        return dict(field.flatchoices) if getattr(field, "flatchoices", None) else None
+    except TypeError:  # list-like choices: left to display_for_field
+        return None
 
 
 def _link_address(cl) -> str | None:
@@ -119,6 +131,8 @@ def _cell(column: _Column, result, address: str | None) -> str:
             if isinstance(field.remote_field, models.ManyToOneRel):
                 related = getattr(result, field.name)
                 shown = empty if related is None else related
+            elif column.choices is not None:
+                shown = column.choices.get(value, empty)
             else:
                 shown = display_for_field(value, field, empty, avoid_link=column.tag is not None)
             if isinstance(field, (models.DateField, models.TimeField, models.ForeignKey)):
