@@ -25,6 +25,7 @@ from education.models import (
     SchoolYear,
 )
 from education.rules import DEFAULT_ORDER, PriorityFacts, key_function, parse_order
+from kunshan_portal.compiled import CompiledQuery
 from residents.models import FamilyMember, Resident, Town
 
 ACTIVE_ROUND_STATES = (Round.State.FROZEN, Round.State.RUNNING)
@@ -546,22 +547,31 @@ def _share(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
+_PARENT_APPLICATIONS = CompiledQuery(
+    lambda resident_id: Application.objects.filter(parent_id=resident_id).values_list(
+        "pk", "state", "submitted_at", "grade", "child__name", "school_year__year"
+    )
+)
+
+
 def application_summaries(resident: Resident) -> list:
     """The parent's school applications for their own page of applications across the portal."""
+    from django.urls import reverse
     from django.utils.translation import gettext as _
 
     from kunshan_portal.registry import ApplicationSummary
 
+    states, grades = Application.state_labels(), dict(Application._meta.get_field("grade").flatchoices)
     return [
         ApplicationSummary(
             kind=_("School place application"),
             title=_("%(child)s, %(grade)s, %(year)s")
-            % {"child": a.child.name, "grade": a.get_grade_display(), "year": a.school_year},
-            state=a.get_state_display(),
-            submitted_at=a.submitted_at,
-            url=a.get_absolute_url(),
+            % {"child": child, "grade": grades.get(grade, grade), "year": f"{year}–{year + 1}"},
+            state=states.get(state, state),
+            submitted_at=submitted_at,
+            url=reverse("education:application-detail", args=[pk]),
         )
-        for a in Application.objects.filter(parent=resident).select_related("child", "school_year")
+        for pk, state, submitted_at, grade, child, year in _PARENT_APPLICATIONS.rows(resident.pk)
     ]
 
 

@@ -57,6 +57,7 @@ from employment.models import (
     TrainingProgramme,
     TrainingSession,
 )
+from kunshan_portal.compiled import CompiledQuery
 from kunshan_portal.registry import ApplicationSummary
 from residents.models import CertificateType, Employer, Resident, ResidentCertificate, Skill, Town
 
@@ -827,17 +828,27 @@ def employment_stats() -> tuple[str, list[tuple[str, object]]]:
     return str(_("Employment")), [(str(label), value) for label, value in figures]
 
 
+_RESIDENT_APPLICATIONS = CompiledQuery(
+    lambda resident_id: (
+        Application.objects.filter(resident_id=resident_id)
+        .order_by("-submitted_at", "-id")
+        .values_list("pk", "state", "submitted_at", "job__title", "job__employer__name")
+    )
+)
+
+
 def resident_application_summaries(resident: Resident) -> list[ApplicationSummary]:
     """The resident's job applications for their own page across the portal."""
+    kind, states = str(_("Job application")), Application.state_labels()
     return [
         ApplicationSummary(
-            kind=str(_("Job application")),
-            title=f"{application.job.title}, {application.job.employer.name}",
-            state=application.get_state_display(),
-            submitted_at=application.submitted_at,
-            url=application.get_absolute_url(),
+            kind=kind,
+            title=f"{title}, {employer}",
+            state=states.get(state, state),
+            submitted_at=submitted_at,
+            url=reverse("employment:application-detail", args=[pk]),
         )
-        for application in resident_applications(resident=resident)
+        for pk, state, submitted_at, title, employer in _RESIDENT_APPLICATIONS.rows(resident.pk)
     ]
 
 
@@ -1229,28 +1240,44 @@ def subsidy_claims_for_user(user) -> QuerySet[SubsidyClaim]:
     return claims.filter(resident__user=user).order_by("-submitted_at", "-id")
 
 
+_RESIDENT_ENROLMENTS = CompiledQuery(
+    lambda resident_id: Enrolment.objects.filter(resident_id=resident_id).values_list(
+        "state", "submitted_at", "programme_id", "programme__title"
+    )
+)
+_RESIDENT_CLAIMS = CompiledQuery(
+    lambda resident_id: SubsidyClaim.objects.filter(resident_id=resident_id).values_list(
+        "state",
+        "submitted_at",
+        "amount",
+        "certificate__certificate_type__name_zh",
+        "certificate__certificate_type__name_en",
+    )
+)
+
+
 def resident_training_summaries(resident: Resident) -> list[ApplicationSummary]:
     """The resident's training enrolments and subsidy claims for their own page across the portal."""
-    enrolments = Enrolment.objects.filter(resident=resident).select_related("programme")
-    claims = SubsidyClaim.objects.filter(resident=resident).select_related("certificate__certificate_type")
+    enrolment_states, claim_states = Enrolment.state_labels(), SubsidyClaim.state_labels()
+    english = translation.get_language() == "en"  # as a certificate type names itself (BilingualNamed)
     return [
         ApplicationSummary(
             kind=str(_("Training")),
-            title=e.programme.title,
-            state=e.get_state_display(),
-            submitted_at=e.submitted_at,
-            url=e.get_absolute_url(),
+            title=title,
+            state=enrolment_states.get(state, state),
+            submitted_at=submitted_at,
+            url=reverse("employment:training-detail", args=[programme_id]),
         )
-        for e in enrolments
+        for state, submitted_at, programme_id, title in _RESIDENT_ENROLMENTS.rows(resident.pk)
     ] + [
         ApplicationSummary(
             kind=str(_("Training subsidy")),
-            title=f"{c.certificate.certificate_type}, {c.amount}",
-            state=c.get_state_display(),
-            submitted_at=c.submitted_at,
-            url=c.get_absolute_url(),
+            title=f"{name_en if english else name_zh}, {amount}",
+            state=claim_states.get(state, state),
+            submitted_at=submitted_at,
+            url=reverse("employment:training-certificates"),
         )
-        for c in claims
+        for state, submitted_at, amount, name_zh, name_en in _RESIDENT_CLAIMS.rows(resident.pk)
     ]
 
 

@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate, TruncMonth
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from housing.allocation import Applicant, RoundOutcome, allocate_round, full_compounds, top_trading_cycles
@@ -42,6 +42,7 @@ from housing.models import (
     TransferRequest,
 )
 from housing.priority import PointsTable, expected_wait_months
+from kunshan_portal.compiled import CompiledQuery
 from kunshan_portal.registry import ApplicationSummary
 from residents.models import Employer, Resident
 
@@ -475,21 +476,38 @@ def _transfer_choices():
     return TransferChoice.objects.select_related("compound")
 
 
-def housing_application_summaries(resident: Resident) -> list[ApplicationSummary]:
-    """The resident's housing applications for the portal's list of all their applications."""
-    summaries = []
-    for application in applications_of_resident(resident):
-        names = [str(choice.compound) for choice in application.choices.all()]
-        summaries.append(
-            ApplicationSummary(
-                kind=_("Housing application"),
-                title=", ".join(names),
-                state=application.get_state_display_text(),
-                submitted_at=application.submitted_at,
-                url=reverse("housing:application-detail", args=[application.pk]),
-            )
+_RESIDENT_APPLICATIONS = CompiledQuery(
+    lambda resident_id: (
+        HousingApplication.objects.filter(resident_id=resident_id)
+        .order_by("-submitted_at", "pk", "choices__rank")
+        .values_list(
+            "pk", "state", "submitted_at", "choices__compound__name_zh", "choices__compound__name_en"
         )
-    return summaries
+    )
+)
+
+
+def housing_application_summaries(resident: Resident) -> list[ApplicationSummary]:
+    """The resident's housing applications for the portal's list of all their applications: one query,
+    a row per compound ranked (in rank order), or one with no compound."""
+    states, english = HousingApplication.state_labels(), translation.get_language() == "en"
+    names: dict[int, list[str]] = {}
+    found = {}
+    for pk, state, submitted_at, name_zh, name_en in _RESIDENT_APPLICATIONS.rows(resident.pk):
+        found.setdefault(pk, (state, submitted_at))
+        chosen = names.setdefault(pk, [])
+        if name_zh is not None:
+            chosen.append(name_en if english else name_zh)  # as a compound names itself (BilingualNamed)
+    return [
+        ApplicationSummary(
+            kind=_("Housing application"),
+            title=", ".join(names[pk]),
+            state=states.get(state, state),
+            submitted_at=submitted_at,
+            url=reverse("housing:application-detail", args=[pk]),
+        )
+        for pk, (state, submitted_at) in found.items()
+    ]
 
 
 # --- Occupancy, waiting list, wait ----------------------------------------------------------------------

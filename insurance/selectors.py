@@ -33,6 +33,7 @@ from insurance.models import (
     Scheme,
     SchemeRate,
 )
+from kunshan_portal.compiled import CompiledQuery
 from kunshan_portal.errors import DomainError
 from kunshan_portal.registry import ApplicationSummary
 
@@ -144,18 +145,25 @@ def enrolment_wages(enrolment: Enrolment) -> list[EnrolmentWage]:
     return list(enrolment.wages.order_by("-valid_from"))
 
 
+_RESIDENT_ENROLMENTS = CompiledQuery(
+    lambda resident_id: Enrolment.objects.filter(resident_id=resident_id).values_list(
+        "state", "submitted_at", "start_date", "employer__name"
+    )
+)
+
+
 def enrolment_summaries(resident) -> list[ApplicationSummary]:
     """The resident's enrolments as entries of their applications page."""
+    states, url = Enrolment.state_labels(), reverse("insurance:me")
     return [
         ApplicationSummary(
             kind=_("Social insurance enrolment"),
-            title=_("%(employer)s, from %(start)s")
-            % {"employer": enrolment.employer.name, "start": f"{enrolment.start_date:%Y-%m-%d}"},
-            state=enrolment.get_state_display_text(),
-            submitted_at=enrolment.submitted_at,
-            url=reverse("insurance:me"),
+            title=_("%(employer)s, from %(start)s") % {"employer": employer, "start": f"{start:%Y-%m-%d}"},
+            state=states.get(state, state),
+            submitted_at=submitted_at,
+            url=url,
         )
-        for enrolment in Enrolment.objects.filter(resident=resident).select_related("employer")
+        for state, submitted_at, start, employer in _RESIDENT_ENROLMENTS.rows(resident.pk)
     ]
 
 

@@ -66,6 +66,11 @@ class LifecycleModel(FSMModelMixin, TimeStampedModel):
         field = self._meta.get_field("state")
         return str(dict(field.flatchoices).get(self.state, self.state))
 
+    @classmethod
+    def state_labels(cls) -> dict[str, str]:
+        """Each state's name in the current language, as ``get_state_display_text`` gives it."""
+        return {value: str(label) for value, label in cls._meta.get_field("state").flatchoices}
+
 
 class StateTransition(models.Model):
     """One step in the life of an application or case: who moved it, when, from where to where, why."""

@@ -17,9 +17,11 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kunshan_portal.compiled import CompiledQuery
 from kunshan_portal.lifecycle import lifecycle_timeline
 from legal_aid.models import CalendarDay, Case, DeadlineRule, Station, StationStaff, TimeLimit
 from legal_aid.workdays import WorkCalendar, china_calendar
@@ -353,19 +355,28 @@ def closure_obstacles(resident: Resident) -> list[str]:
     ]
 
 
+_RESIDENT_CASES = CompiledQuery(
+    lambda resident_id: Case.objects.filter(applicant_id=resident_id).values_list(
+        "pk", "kind", "category", "reference", "state", "submitted_at"
+    )[:50]
+)
+
+
 def case_summaries(resident: Resident) -> list:
     """The resident's cases for their own page (an application source of the registry)."""
     from kunshan_portal.registry import ApplicationSummary
 
+    kinds, categories = (dict(Case._meta.get_field(name).flatchoices) for name in ("kind", "category"))
+    states = Case.state_labels()
     return [
         ApplicationSummary(
-            kind=str(case.get_kind_display()),
-            title=f"{case.reference} · {case.get_category_display()}",
-            state=case.get_state_display_text(),
-            submitted_at=case.submitted_at,
-            url=case.get_absolute_url(),
+            kind=str(kinds.get(kind, kind)),
+            title=f"{reference} · {categories.get(category, category)}",
+            state=states.get(state, state),
+            submitted_at=submitted_at,
+            url=reverse("legal_aid:case-detail", args=[pk]),
         )
-        for case in case_list_for_resident(resident=resident)[:50]
+        for pk, kind, category, reference, state, submitted_at in _RESIDENT_CASES.rows(resident.pk)
     ]
 
 
