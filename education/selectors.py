@@ -561,7 +561,7 @@ def application_summaries(resident: Resident) -> list:
 
     from kunshan_portal.registry import ApplicationSummary
 
-    states, grades = Application.state_labels(), dict(Application._meta.get_field("grade").flatchoices)
+    states, grades = Application.choice_labels("state"), Application.choice_labels("grade")
     return [
         ApplicationSummary(
             kind=_("School place application"),

@@ -839,7 +839,7 @@ _RESIDENT_APPLICATIONS = CompiledQuery(
 
 def resident_application_summaries(resident: Resident) -> list[ApplicationSummary]:
     """The resident's job applications for their own page across the portal."""
-    kind, states = str(_("Job application")), Application.state_labels()
+    kind, states = str(_("Job application")), Application.choice_labels("state")
     return [
         ApplicationSummary(
             kind=kind,
@@ -1258,8 +1258,7 @@ _RESIDENT_CLAIMS = CompiledQuery(
 
 def resident_training_summaries(resident: Resident) -> list[ApplicationSummary]:
     """The resident's training enrolments and subsidy claims for their own page across the portal."""
-    enrolment_states, claim_states = Enrolment.state_labels(), SubsidyClaim.state_labels()
-    english = translation.get_language() == "en"  # as a certificate type names itself (BilingualNamed)
+    enrolment_states, claim_states = Enrolment.choice_labels("state"), SubsidyClaim.choice_labels("state")
     return [
         ApplicationSummary(
             kind=str(_("Training")),
@@ -1272,7 +1271,7 @@ def resident_training_summaries(resident: Resident) -> list[ApplicationSummary]:
     ] + [
         ApplicationSummary(
             kind=str(_("Training subsidy")),
-            title=f"{name_en if english else name_zh}, {amount}",
+            title=f"{CertificateType.name_in_language(name_zh, name_en)}, {amount}",
             state=claim_states.get(state, state),
             submitted_at=submitted_at,
             url=reverse("employment:training-certificates"),

@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate, TruncMonth
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from housing.allocation import Applicant, RoundOutcome, allocate_round, full_compounds, top_trading_cycles
@@ -490,23 +490,21 @@ _RESIDENT_APPLICATIONS = CompiledQuery(
 def housing_application_summaries(resident: Resident) -> list[ApplicationSummary]:
     """The resident's housing applications for the portal's list of all their applications: one query,
     a row per compound ranked (in rank order), or one with no compound."""
-    states, english = HousingApplication.state_labels(), translation.get_language() == "en"
-    names: dict[int, list[str]] = {}
-    found = {}
+    states = HousingApplication.choice_labels("state")
+    applications: dict[int, tuple] = {}
     for pk, state, submitted_at, name_zh, name_en in _RESIDENT_APPLICATIONS.rows(resident.pk):
-        found.setdefault(pk, (state, submitted_at))
-        chosen = names.setdefault(pk, [])
+        names = applications.setdefault(pk, (state, submitted_at, []))[2]
         if name_zh is not None:
-            chosen.append(name_en if english else name_zh)  # as a compound names itself (BilingualNamed)
+            names.append(Compound.name_in_language(name_zh, name_en))
     return [
         ApplicationSummary(
             kind=_("Housing application"),
-            title=", ".join(names[pk]),
+            title=", ".join(names),
             state=states.get(state, state),
             submitted_at=submitted_at,
             url=reverse("housing:application-detail", args=[pk]),
         )
-        for pk, (state, submitted_at) in found.items()
+        for pk, (state, submitted_at, names) in applications.items()
     ]
 
 

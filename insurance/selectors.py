@@ -154,7 +154,7 @@ _RESIDENT_ENROLMENTS = CompiledQuery(
 
 def enrolment_summaries(resident) -> list[ApplicationSummary]:
     """The resident's enrolments as entries of their applications page."""
-    states, url = Enrolment.state_labels(), reverse("insurance:me")
+    states, url = Enrolment.choice_labels("state"), reverse("insurance:me")
     return [
         ApplicationSummary(
             kind=_("Social insurance enrolment"),

@@ -44,9 +44,8 @@ class _Column:
     tag: str | None  # "th" or "td" for the column holding the link, else None
     empty: str
     model_admin: object
-    choices: dict | None = (
-        None  # a field with choices: its labels by value (``display_for_field``'s first case)
-    )
+    # A field with choices: its labels by value, as display_for_field's first case reads them.
+    choices: dict | None = None
 
 
 def _columns(cl) -> list[_Column]:

@@ -63,13 +63,12 @@ class LifecycleModel(FSMModelMixin, TimeStampedModel):
         return self._meta.verbose_name
 
     def get_state_display_text(self) -> str:
-        field = self._meta.get_field("state")
-        return str(dict(field.flatchoices).get(self.state, self.state))
+        return self.choice_labels("state").get(self.state, self.state)
 
     @classmethod
-    def state_labels(cls) -> dict[str, str]:
-        """Each state's name in the current language, as ``get_state_display_text`` gives it."""
-        return {value: str(label) for value, label in cls._meta.get_field("state").flatchoices}
+    def choice_labels(cls, name: str) -> dict:
+        """A field's choices by value, named in the current language (as ``get_FOO_display`` names them)."""
+        return {value: str(label) for value, label in cls._meta.get_field(name).flatchoices}
 
 
 class StateTransition(models.Model):

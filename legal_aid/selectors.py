@@ -366,11 +366,10 @@ def case_summaries(resident: Resident) -> list:
     """The resident's cases for their own page (an application source of the registry)."""
     from kunshan_portal.registry import ApplicationSummary
 
-    kinds, categories = (dict(Case._meta.get_field(name).flatchoices) for name in ("kind", "category"))
-    states = Case.state_labels()
+    kinds, categories, states = (Case.choice_labels(name) for name in ("kind", "category", "state"))
     return [
         ApplicationSummary(
-            kind=str(kinds.get(kind, kind)),
+            kind=kinds.get(kind, kind),
             title=f"{reference} · {categories.get(category, category)}",
             state=states.get(state, state),
             submitted_at=submitted_at,

@@ -21,7 +21,12 @@ class BilingualNamed(models.Model):
         abstract = True
 
     def __str__(self) -> str:
-        return self.name_en if translation.get_language() == "en" else self.name_zh
+        return self.name_in_language(self.name_zh, self.name_en)
+
+    @staticmethod
+    def name_in_language(name_zh: str, name_en: str) -> str:
+        """The name readers of the current language see (also for names read without the model)."""
+        return name_en if translation.get_language() == "en" else name_zh
 
 
 class Town(BilingualNamed):
