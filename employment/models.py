@@ -1,5 +1,6 @@
 """Jobs, applications and placements, and the matching profile of every resident looking for work."""
 
+import functools
 from datetime import datetime, timedelta
 
 import pghistory
@@ -11,6 +12,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
@@ -28,8 +30,14 @@ class Shift(models.TextChoices):
 
 def shift_labels(mask: int) -> list[str]:
     """The shifts of a mask, in the order of the choices, as labels in the reader's language."""
+    return list(_shift_labels(mask, get_language()))
+
+
+@functools.lru_cache(maxsize=64)
+def _shift_labels(mask: int, language: str | None) -> tuple[str, ...]:
+    # 16 masks in 2 languages: worked out once per process instead of for every job on every page.
     codes = shifts_of(mask)
-    return [str(label) for value, label in Shift.choices if value in codes]
+    return tuple(str(label) for value, label in Shift.choices if value in codes)
 
 
 class Occupation(BilingualNamed):
