@@ -123,6 +123,34 @@ def test_the_job_page_lists_skills_certificates_and_towns_in_order_without_readi
     assert lists_read == []
 
 
+def test_a_jobs_shifts_are_named_in_each_readers_language(client, db):
+    make_job(title="Night packer", shifts=["weekend", "night"])
+    job_list = reverse("employment:job-list")
+
+    chinese = client.get(job_list, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    english = client.get(job_list, **EN).content.decode()
+    chinese_again = client.get(job_list, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert " · 夜班, 周末班" in chinese and "night shift" not in chinese
+    assert " · night shift, weekend shift" in english and "夜班" not in english
+    assert " · 夜班, 周末班" in chinese_again
+
+
+def test_a_jobs_line_of_facts_is_written_in_the_readers_language_and_escaped(client, db):
+    employer, _account = make_hr(name="Lumen <Optics> & Co")
+    job = make_job(employer=employer, wage_min=4800, wage_max=7250, shifts=["day", "night"], dormitory=True)
+    page = reverse("employment:job-detail", args=[job.pk])
+
+    english = client.get(page, **EN).content.decode()
+    chinese = client.get(page, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert (
+        '<p class="meta">Lumen &lt;Optics&gt; &amp; Co · Yushan · 4800–7250 yuan a month'
+        " · day shift, night shift · dormitory provided</p>"
+    ) in english
+    assert '<p class="meta">Lumen &lt;Optics&gt; &amp; Co · 玉山镇 · 每月 4800–7250 元 · 白班, 夜班 · 提供宿舍</p>' in chinese
+
+
 def test_the_job_page_explains_the_match_to_the_resident(client, resident):
     job = make_job(essential_skills=skills("assembly", "forklift"))
 
