@@ -30,8 +30,10 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
+
+from kunshan_portal.admin_tools import PlainActionCheckbox
 
 MARKER = "0quick-row-pk0"  # stands for a row's number in the change page's address
 
@@ -46,6 +48,8 @@ class _Column:
     model_admin: object
     # A field with choices: its labels by value, as display_for_field's first case reads them.
     choices: dict | None = None
+    # PlainActionCheckbox's column: its label in the reader's language, read once per page.
+    checkbox_label: str | None = None
 
 
 def _columns(cl) -> list[_Column]:
@@ -75,9 +79,16 @@ def _columns(cl) -> list[_Column]:
                 empty=cl.model_admin.get_empty_value_display(),
                 model_admin=cl.model_admin,
                 choices=_choices(field),
+                checkbox_label=_checkbox_label(cl.model_admin, name, tag),
             )
         )
     return columns
+
+
+def _checkbox_label(model_admin, name, tag) -> str | None:
+    """The label of the row checkbox where it is PlainActionCheckbox's, as an unlinked column."""
+    plain = getattr(type(model_admin), "action_checkbox", None) is PlainActionCheckbox.action_checkbox
+    return PlainActionCheckbox.label_format() if plain and name == "action_checkbox" and tag is None else None
 
 
 def _choices(field) -> dict | None:
@@ -104,6 +115,9 @@ def _link_address(cl) -> str | None:
 
 
 def _cell(column: _Column, result, address: str | None) -> str:
+    if column.checkbox_label is not None:
+        checkbox = PlainActionCheckbox.checkbox(result, column.checkbox_label)
+        return format_html('<td class="action-checkbox">{}</td>', checkbox)
     classes = column.classes
     empty = column.empty
     try:

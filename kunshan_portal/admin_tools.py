@@ -130,12 +130,21 @@ class PlainActionCheckbox:
 
     @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
     def action_checkbox(self, obj):
-        label = format_html(_("Select this object for an action - {}"), obj)
+        return self.checkbox(obj, self.label_format())
+
+    @staticmethod
+    def label_format() -> str:
+        """The checkbox's label in the reader's language, with {} for the row (read once per page by
+        kunshan_portal/admin_rows.py)."""
+        return _("Select this object for an action - {}")
+
+    @staticmethod
+    def checkbox(obj, label_format: str):
         return format_html(
             '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
             ACTION_CHECKBOX_NAME,
             obj.pk,
-            label,
+            format_html(label_format, obj),
         )
 
 
