@@ -1,15 +1,17 @@
 """The residents' job pages and the employers' area: wiring, scoping and permissions."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from employment.models import Application, Job, JobSeekerProfile, Occupation
+from employment.selectors import Explanation, TrainingOffer
 from employment.services import application_offer, application_shortlist
+from employment.templatetags.jobs import match_explanation
 from kunshan_portal.models import Notice, StateTransition
 from residents.models import Town
 from tests.employment.factories import certificates, make_application, make_hr, make_job, make_seeker, skills
@@ -148,7 +150,34 @@ def test_a_jobs_line_of_facts_is_written_in_the_readers_language_and_escaped(cli
         '<p class="meta">Lumen &lt;Optics&gt; &amp; Co · Yushan · 4800–7250 yuan a month'
         " · day shift, night shift · dormitory provided</p>"
     ) in english
-    assert '<p class="meta">Lumen &lt;Optics&gt; &amp; Co · 玉山镇 · 每月 4800–7250 元 · 白班, 夜班 · 提供宿舍</p>' in chinese
+    assert (
+        '<p class="meta">Lumen &lt;Optics&gt; &amp; Co · 玉山镇 · 每月 4800–7250 元 · 白班, 夜班 · 提供宿舍</p>'
+        in chinese
+    )
+
+
+def test_an_explanation_shows_what_is_missing_and_the_training_for_it_escaped():
+    explanation = Explanation(
+        score=42.4, eligible=False, reasons=["Wage below <your> floor"], skills_matched=[],
+        skills_missing_essential=["forklift & crane"], skills_missing_optional=[], certificates_missing=["welder"],
+        training={"forklift": [
+            TrainingOffer(title="Forklift <basic>", provider="Yushan school", starts_on=date(2027, 1, 5), url="/t/1/"),
+            TrainingOffer(title="Crane", provider="A&B", starts_on=None, url=""),
+        ]},
+    )  # fmt: skip
+
+    with translation.override("en"):
+        html = match_explanation(explanation)
+
+    assert '<strong>Fit: 42 of 100</strong> <span class="status">not a match</span>' in html
+    assert '<ul class="reasons"><li>Wage below &lt;your&gt; floor</li></ul>' in html
+    assert "<p>Certificates missing: welder</p>" in html and "<p>Skills matched: none</p>" in html
+    assert "<p>Essential skills missing: forklift &amp; crane</p>" in html and "Optional" not in html
+    assert (
+        '<li><a href="/t/1/">Forklift &lt;basic&gt;</a> <span class="meta">Yushan school, Jan. 5, 2027</span></li>'
+        in html
+    )
+    assert '<li>Crane <span class="meta">A&amp;B</span></li>' in html
 
 
 def test_the_job_page_explains_the_match_to_the_resident(client, resident):
