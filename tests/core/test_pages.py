@@ -1,7 +1,10 @@
 import re
 
 import pytest
+from django.test.utils import override_script_prefix
 from django.urls import reverse
+
+from tests.factories import make_resident
 
 
 def test_home_is_chinese_by_default_and_says_what_the_portal_offers(client, db):
@@ -100,6 +103,23 @@ def test_the_header_links_each_account_to_its_own_areas(client, db):
     client.force_login(hr)
     header = client.get(reverse("notice-list")).content.decode()
     assert f'href="{me}"' not in header and f'href="{dormitories}"' in header
+
+
+def test_the_header_links_follow_the_address_the_portal_is_served_under(client, db):
+    # The header's addresses are kept once reversed: a portal served under a prefix must not get them bare.
+    def header():
+        page = client.get(reverse("notice-list")).content.decode()
+        return page[page.index("<header") : page.index("</header>")]
+
+    client.force_login(make_resident().user)
+    bare = header()
+    with override_script_prefix("/portal/"):
+        under_a_prefix = header()
+    bare_again = header()
+
+    assert 'href="/employment/jobs/"' in bare and 'href="/notices/"' in bare
+    assert 'href="/portal/employment/jobs/"' in under_a_prefix and 'href="/portal/notices/"' in under_a_prefix
+    assert 'href="/employment/jobs/"' in bare_again and "/portal/" not in bare_again
 
 
 def test_every_table_that_scrolls_sideways_is_reached_and_named_by_keyboard():
