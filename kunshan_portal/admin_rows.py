@@ -15,6 +15,7 @@ Pages with editable rows, pop-ups, a ``to_field`` or a changelist of their own m
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.admin.templatetags import admin_list
@@ -30,6 +31,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
+from django.utils import dateformat, formats, timezone
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 
@@ -50,6 +52,8 @@ class _Column:
     choices: dict | None = None
     # PlainActionCheckbox's column: its label in the reader's language, read once per page.
     checkbox_label: str | None = None
+    # A date or date-and-time field: display_for_field's formatting, with the format read once per page.
+    dates: Callable[[object], str] | None = None
 
 
 def _columns(cl) -> list[_Column]:
@@ -80,6 +84,7 @@ def _columns(cl) -> list[_Column]:
                 model_admin=cl.model_admin,
                 choices=_choices(field),
                 checkbox_label=_checkbox_label(cl.model_admin, name, tag),
+                dates=_dates(field),
             )
         )
     return columns
@@ -97,6 +102,33 @@ def _choices(field) -> dict | None:
         return dict(field.flatchoices) if getattr(field, "flatchoices", None) else None
     except TypeError:  # list-like choices: left to display_for_field
         return None
+
+
+def _dates(field) -> Callable[[object], str] | None:
+    """A date column's cells as ``display_for_field`` writes them (``formats.localize`` of the value, in the
+    current time zone for a date and time), a third of the time: the format is read and split into its
+    parts once per page, where ``dateformat.format`` read the settings and ran two regular expressions
+    for every cell (70–90 µs a cell). Compare with ``django.utils.dateformat.Formatter.format`` on upgrades."""
+    if getattr(field, "flatchoices", None):
+        return None
+    if isinstance(field, models.DateTimeField):
+        name, local = "DATETIME_FORMAT", True
+    elif isinstance(field, models.DateField):
+        name, local = "DATE_FORMAT", False
+    else:
+        return None
+    parts = []  # (a format character, True) or (text written as it is, False)
+    for index, part in enumerate(dateformat.re_formatchars.split(str(formats.get_format(name)))):
+        if index % 2:
+            parts.append((part, True))
+        elif part:
+            parts.append((dateformat.re_escaped.sub(r"\1", part), False))
+
+    def show(value) -> str:
+        formatter = dateformat.DateFormat(timezone.template_localtime(value) if local else value)
+        return "".join([str(getattr(formatter, part)()) if code else part for part, code in parts])
+
+    return show
 
 
 def _link_address(cl) -> str | None:
@@ -146,6 +178,8 @@ def _cell(column: _Column, result, address: str | None) -> str:
                 shown = empty if related is None else related
             elif column.choices is not None:
                 shown = column.choices.get(value, empty)
+            elif column.dates is not None:
+                shown = empty if value in field.empty_values else column.dates(value)
             else:
                 shown = display_for_field(value, field, empty, avoid_link=column.tag is not None)
             if isinstance(field, (models.DateField, models.TimeField, models.ForeignKey)):
