@@ -37,7 +37,12 @@ class SchoolYear(models.Model):
         verbose_name_plural = _("school years")
 
     def __str__(self) -> str:
-        return f"{self.year}–{self.year + 1}"
+        return self.name_of(self.year)
+
+    @staticmethod
+    def name_of(year: int) -> str:
+        """The school year starting in ``year`` as readers see it (also for years read without the model)."""
+        return f"{year}–{year + 1}"
 
 
 class PlacementPolicy(models.Model):

@@ -566,7 +566,7 @@ def application_summaries(resident: Resident) -> list:
         ApplicationSummary(
             kind=_("School place application"),
             title=_("%(child)s, %(grade)s, %(year)s")
-            % {"child": child, "grade": grades.get(grade, grade), "year": f"{year}–{year + 1}"},
+            % {"child": child, "grade": grades.get(grade, grade), "year": SchoolYear.name_of(year)},
             state=states.get(state, state),
             submitted_at=submitted_at,
             url=reverse("education:application-detail", args=[pk]),
