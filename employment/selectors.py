@@ -371,10 +371,11 @@ def job_recommendations(
     results, found = ranked
     missing = {code for r in results for code in (*r.skills_missing_essential, *r.skills_missing_optional)}
     training = training_programmes_for_skills(missing)
-    matches = []
+    matches, names = [], None
     for result in results:
         values = found[result.job_id]
-        names = [f.attname for f in Job._meta.concrete_fields if f.attname in values]  # in the model's order
+        if names is None:  # the columns read, in the model's order (the same for every row)
+            names = [f.attname for f in Job._meta.concrete_fields if f.attname in values]
         job = Job.from_db(connection.alias, names, [values[name] for name in names])
         job.employer = Employer(id=values["employer_id"], name=values["employer_name"])
         job.town = reference.towns[values["town_id"]]

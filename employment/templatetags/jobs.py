@@ -23,6 +23,11 @@ def _yuan(amount) -> str:
     return str(Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def _names(items) -> str:
+    """Names (shifts, skills, certificates) joined by commas, each escaped."""
+    return ", ".join(escape(item) for item in items)
+
+
 @register.simple_tag
 def job_summary(job) -> str:
     """``<p class="meta">`` employer · town · wage range[ · shifts][ · dormitory provided], escaped."""
@@ -32,14 +37,10 @@ def job_summary(job) -> str:
     }
     parts = [escape(job.employer.name), escape(job.town), escape(wages)]
     if labels := job.shift_labels:
-        parts.append(", ".join(escape(label) for label in labels))
+        parts.append(_names(labels))
     if job.dormitory:
         parts.append(escape(gettext("dormitory provided")))
     return mark_safe(f'<p class="meta">{" · ".join(parts)}</p>')  # noqa: S308 (each part escaped)
-
-
-def _names(items) -> str:
-    return ", ".join(escape(item) for item in items)
 
 
 @register.simple_tag
