@@ -6,17 +6,30 @@ import re
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.test import override_settings
 from django.utils import translation
 
 from kunshan_portal import roles
 from kunshan_portal.models import User
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def own_cache(location: str, **changed):
+    """These settings, with an empty cache of the test's own (other tests see nothing of it); also a
+    decorator."""
+    caches = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": location}}
+    with override_settings(CACHES=caches, **changed):
+        cache.clear()
+        yield
 
 
 def pytest_collection_modifyitems(items):

@@ -4,14 +4,13 @@ apps and models beside every page, kept per set of permissions, with the sidebar
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
-from django.core.cache import cache
-from django.test import override_settings
 from django.test.signals import template_rendered
 from django.urls import reverse
 
 from kunshan_portal import roles
 from kunshan_portal.admin_tools import PlainActionCheckbox, PortalAdminSite
 from residents.models import Resident
+from tests.conftest import own_cache
 from tests.employment.factories import make_application
 from tests.factories import make_resident
 
@@ -36,12 +35,9 @@ def _models_beside(client) -> set[str]:
     return {model["object_name"] for app in page.context["available_apps"] for model in app["models"]}
 
 
-@override_settings(
-    CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "apps"}}
-)
+@own_cache("apps")
 def test_the_models_beside_each_page_follow_the_accounts_permissions(client, make_user, monkeypatch):
     # given: a housing caseworker's list is built once, then kept
-    cache.clear()
     worker = make_user("cw-housing", roles.CASEWORKER_GROUPS["housing"])
     client.force_login(worker)
     builds = []
@@ -66,12 +62,9 @@ def _current_model(page) -> str:
     return sidebar.split('" aria-current="page"', 1)[0].rsplit('href="', 1)[1]
 
 
-@override_settings(
-    CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sidebar"}}
-)
+@own_cache("sidebar")
 def test_the_sidebar_is_drawn_once_per_model_and_marks_the_model_of_each_page(client, make_user):
     # given: an employment caseworker, and a record of every template drawn
-    cache.clear()
     client.force_login(make_user("cw-employment", roles.CASEWORKER_GROUPS["employment"]))
     application = make_application()
     drawn = []

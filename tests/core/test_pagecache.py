@@ -4,12 +4,12 @@ tokens, never to a logged-in user or a visitor with a session."""
 import re
 
 import pytest
-from django.core.cache import cache
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from employment.models import Job
+from tests.conftest import own_cache
 from tests.employment.factories import make_hr, make_job, make_seeker
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +21,7 @@ TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 @pytest.fixture(autouse=True)
 def _page_cache():
     """Pages kept for a minute, in a cache of this test's own (other tests see nothing of it)."""
-    caches = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"}}
-    with override_settings(KUNSHAN_PAGE_CACHE_SECONDS=60, CACHES=caches):
-        cache.clear()
+    with own_cache("pages", KUNSHAN_PAGE_CACHE_SECONDS=60):
         yield
 
 

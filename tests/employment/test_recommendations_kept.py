@@ -4,13 +4,13 @@ a changed profile, a closed job or a changed job shows at once, and a short list
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from employment.selectors import job_recommendations
 from employment.services import job_close, job_update, jobseeker_preferences_update
+from tests.conftest import own_cache
 from tests.employment.factories import make_hr, make_job, make_seeker, skills
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +21,7 @@ LIMIT = 3
 @pytest.fixture(autouse=True)
 def _kept_rankings():
     """Rankings kept five minutes, in a cache of this test's own (other tests see nothing of it)."""
-    caches = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ranks"}}
-    with override_settings(KUNSHAN_RECOMMENDATION_SECONDS=300, CACHES=caches):
-        cache.clear()
+    with own_cache("ranks", KUNSHAN_RECOMMENDATION_SECONDS=300):
         yield
 
 
