@@ -1,42 +1,49 @@
-"""Small reads whose SQL Django compiles once per process (``CompiledQuery``).
+"""Small reads whose SQL Django compiles once per process (``CompiledQuery``, ``CompiledModelQuery``).
 
 Building and compiling a small queryset costs Django 0.4–1 ms of Python, several times the database's own
 time for an indexed read of a few rows. The resident's own page reads such a list from every domain (their
-applications of every kind): there it was a third of the page's time.
+applications of every kind): there it was a third of the page's time. Every page a resident opens also reads
+their account and their record by key: ``CompiledModelQuery`` gives such reads as model instances.
+
+Only the keys may change from one call to the next: a queryset whose other parameters depend on the moment
+(``timezone.now()``), the language or the settings must not be compiled once.
 """
 
 from collections.abc import Callable
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable, get_related_populators, prefetch_related_objects
 
-# Stand-ins for the keys while the query is compiled: numbers no row has, found again among its parameters.
+# Stand-ins for the keys while the query is compiled: numbers no row has (or text no key is), found again
+# among its parameters.
 MARKERS = (-7_340_000_001, -7_340_000_002, -7_340_000_003)
+TEXT_MARKERS = ("\x1fkey-1\x1f", "\x1fkey-2\x1f", "\x1fkey-3\x1f")
 
 
 class CompiledQuery:
     """A ``values_list`` read that Django compiles to SQL once per process, then sends with each call's keys.
 
     ``build(*keys)`` returns the queryset for the given integer keys (primary or foreign keys compared
-    with a column). It is built once, with marker numbers in the keys' places; each call sends the SQL
+    with a column), or text keys where ``text_keys`` says so (an API token). It is built once, with
+    markers in the keys' places; each call sends the SQL
     kept from it with the markers' parameters replaced by its own keys. Rows come back as tuples, as
     ``values_list`` gives them, without the ORM's conversions of column values: use it for columns the
     driver returns as Django would (text, numbers, dates and times), not for JSON or arrays.
     """
 
-    def __init__(self, build: Callable[..., QuerySet]):
+    def __init__(self, build: Callable[..., QuerySet], *, text_keys: bool = False):
         self._build = build
+        self._key = str if text_keys else int
         self._compiled: tuple[str, tuple, list[list[int]]] | None = None
 
+    def _markers(self) -> tuple:
+        return (TEXT_MARKERS if self._key is str else MARKERS)[: self._build.__code__.co_argcount]
+
     def _compile(self) -> tuple[str, tuple, list[list[int]]]:
-        markers = MARKERS[: self._build.__code__.co_argcount]
+        markers = self._markers()
         sql, params = self._build(*markers).query.sql_with_params()
-        places = [[i for i, value in enumerate(params) if type(value) is int and value == m] for m in markers]
-        if not all(places):
-            raise ValueError(
-                "Each key must reach the query as a parameter (an integer compared with a column)."
-            )
-        return sql, tuple(params), places
+        return _with_places(markers, sql, params)
 
     def rows(self, *keys: int) -> list[tuple]:
         """The rows for these keys, in the queryset's order."""
@@ -46,7 +53,79 @@ class CompiledQuery:
         values = list(params)
         for key, positions in zip(keys, places, strict=True):
             for position in positions:
-                values[position] = int(key)
+                values[position] = self._key(key)
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
             return cursor.fetchall()
+
+
+def _with_places(markers: tuple, sql: str, params) -> tuple[str, tuple, list[list[int]]]:
+    places = [[i for i, value in enumerate(params) if type(value) is type(m) and value == m] for m in markers]
+    if not all(places):
+        raise ValueError("Each key must reach the query as a parameter (a key compared with a column).")
+    return sql, tuple(params), places
+
+
+class CompiledModelQuery(CompiledQuery):
+    """A read of model instances that Django compiles to SQL once per process, as ``CompiledQuery`` does.
+
+    ``objects(*keys)`` gives what iterating the queryset would: each column through its field's converters
+    (an encrypted identity number, JSON, an aware time), the ``select_related`` objects attached and the
+    annotations set, and the ``prefetch_related`` lookups fetched (those by queries of their own, as
+    always). Querysets of instances only: no ``values()`` or a related manager's own objects.
+    """
+
+    def _compile(self) -> tuple[str, tuple, list[list[int]]]:
+        markers = self._markers()
+        queryset = self._build(*markers)
+        if queryset._iterable_class is not ModelIterable or queryset._known_related_objects:
+            raise ValueError("Only a queryset of model instances can be compiled this way.")
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        klass_info, select = compiler.klass_info, compiler.select
+        fields = klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        self._shape = (
+            queryset.db,
+            klass_info["model"],
+            slice(start, end),
+            [column[0].target.attname for column in select[start:end]],
+            get_related_populators(klass_info, select, queryset.db),
+            list(compiler.annotation_col_map.items()),
+            list(compiler.get_converters([column[0] for column in select[: compiler.col_count]]).items()),
+            compiler.col_count,
+            queryset._prefetch_related_lookups,
+        )
+        return _with_places(markers, sql, params)
+
+    def objects(self, *keys: int) -> list:
+        """The instances for these keys, in the queryset's order."""
+        rows = self.rows(*keys)
+        db, model, fields, attnames, populators, annotations, converters, width, prefetch = self._shape
+        found = []
+        for raw in rows:
+            row = list(raw[:width])
+            for position, (functions, expression) in converters:
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[position] = value
+            instance = model.from_db(db, attnames, row[fields])
+            for populator in populators:
+                populator.populate(row, instance)
+            for name, position in annotations:
+                setattr(instance, name, row[position])
+            found.append(instance)
+        if prefetch and found:
+            prefetch_related_objects(found, *prefetch)
+        return found
+
+    def first(self, *keys: int):
+        """The first instance for these keys, or None (build the queryset with ``first_of``)."""
+        found = self.objects(*keys)
+        return found[0] if found else None
+
+
+def first_of(queryset: QuerySet) -> QuerySet:
+    """The queryset sliced to the row its ``first()`` would give (the primary key orders an unordered one)."""
+    return (queryset if queryset.ordered else queryset.order_by("pk"))[:1]

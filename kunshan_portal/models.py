@@ -1,7 +1,7 @@
 """Models every app shares: the user, the application life-cycle and the notices."""
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
@@ -9,10 +9,29 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
+from kunshan_portal.compiled import CompiledModelQuery
+
 
 class Language(models.TextChoices):
     ZH_HANS = "zh-hans", "简体中文"  # the default for every user
     EN = "en", "English"
+
+
+class PortalUserManager(UserManager):
+    """Django's user manager, but an account read by its primary key alone goes through SQL compiled once.
+
+    That read is the first query of every logged-in request: the model backend's ``get_user`` runs
+    ``User._default_manager.get(pk=...)`` for ``request.user``. Building and compiling it took Django
+    about 0.3 ms each time; the account read is the same.
+    """
+
+    def get(self, *args, **kwargs):
+        if not args and len(kwargs) == 1 and type(kwargs.get("pk")) is int and self.model is User:
+            found = _USER_BY_PK.first(kwargs["pk"])
+            if found is None:
+                raise User.DoesNotExist("User matching query does not exist.")
+            return found
+        return super().get(*args, **kwargs)
 
 
 class User(AbstractUser):
@@ -26,8 +45,13 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
 
+    objects = PortalUserManager()
+
     def in_group(self, name: str) -> bool:
         return self.groups.filter(name=name).exists()
+
+
+_USER_BY_PK = CompiledModelQuery(lambda pk: User.objects.filter(pk=pk))
 
 
 class TimeStampedModel(models.Model):

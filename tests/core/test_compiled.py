@@ -5,8 +5,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from employment.models import Application
-from kunshan_portal.compiled import CompiledQuery
+from housing.models import HousingApplication, Tenancy
+from kunshan_portal.compiled import CompiledModelQuery, CompiledQuery
+from residents.models import Resident
 from tests.employment.factories import make_application, make_job, make_seeker
+from tests.factories import make_employer, make_resident
+from tests.housing.factories import apply, let, make_beds, make_compound
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +64,93 @@ def test_a_key_the_query_does_not_take_is_refused():
     compiled = CompiledQuery(lambda resident_id: Application.objects.values_list("pk"))
     with pytest.raises(ValueError, match="Each key"):
         compiled.rows(1)
+
+
+def _fields(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+def _residents_of(user_id):
+    return Resident.objects.select_related("town", "employer").filter(user_id=user_id).order_by("pk")[:1]
+
+
+def test_instances_are_the_querysets_with_their_related_objects_and_no_further_query():
+    # given: a resident with an employer and one without (the nullable relation is None, not a query)
+    employed, unemployed = make_resident(employer=make_employer()), make_resident()
+    compiled = CompiledModelQuery(_residents_of)
+
+    for resident in (employed, unemployed, employed):
+        # when
+        with CaptureQueriesContext(connection) as queries:
+            found = compiled.first(resident.user_id)
+            town, employer = found.town, found.employer
+        # then
+        expected = _residents_of(resident.user_id).get()
+        assert _fields(found) == _fields(expected)
+        assert (town, employer) == (expected.town, expected.employer)
+        assert _fields(town) == _fields(expected.town)
+        assert found._state.adding is False and found._state.db == "default"
+        assert found.id_number == resident.id_number  # the encrypted number reads back
+        assert len(queries.captured_queries) == 1
+    assert compiled.first(-1) is None
+
+
+def test_each_column_goes_through_its_fields_conversion_and_annotations_are_set():
+    # given: JSON and a decimal, which the database driver alone would not give as Django does
+    compound = make_compound()
+    make_beds(compound, 1)
+    application = apply(None, compound)
+    HousingApplication.objects.filter(pk=application.pk).update(points=12, points_breakdown=[["years", 12]])
+    compiled = CompiledModelQuery(
+        lambda pk: HousingApplication.objects.filter(pk=pk).extra(select={"doubled": "points * 2"})
+    )
+
+    # when
+    found = compiled.first(application.pk)
+
+    # then
+    assert found.points_breakdown == [["years", 12]]
+    assert found.household_income == application.household_income
+    assert found.doubled == 24
+    assert _fields(found) == _fields(HousingApplication.objects.get(pk=application.pk))
+
+
+def test_prefetched_lookups_are_fetched_as_the_queryset_would():
+    # given
+    tenancy = let(make_beds(make_compound(), 1)[0])
+    compiled = CompiledModelQuery(
+        lambda resident_id: Tenancy.objects.filter(resident_id=resident_id).prefetch_related("rent_changes")
+    )
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        found = compiled.first(tenancy.resident_id)
+        changes = list(found.rent_changes.all())
+
+    # then
+    assert found.pk == tenancy.pk
+    assert changes == list(tenancy.rent_changes.all())
+    assert len(queries.captured_queries) == 2
+
+
+def test_an_account_read_by_its_key_alone_is_the_one_django_reads():
+    # given
+    resident = make_resident(employer=make_employer())
+    User = type(resident.user)
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        found = User.objects.get(pk=resident.user_id)
+
+    # then
+    assert _fields(found) == _fields(User.objects.filter(pk=resident.user_id).get())
+    assert len(queries.captured_queries) == 1
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=resident.user_id + 1_000)
+    assert User.objects.get(username=resident.user.username) == found  # other reads as before
+
+
+def test_a_queryset_of_values_is_refused():
+    compiled = CompiledModelQuery(lambda resident_id: Resident.objects.filter(pk=resident_id).values("pk"))
+    with pytest.raises(ValueError, match="model instances"):
+        compiled.objects(1)
