@@ -6,13 +6,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from kunshan_portal.authentication import PortalTokenAuthentication
 from kunshan_portal.errors import DomainError
 from kunshan_portal.pagecache import CountKeptPaginator
 
@@ -79,7 +80,7 @@ DASHBOARD_RESPONSES = {200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 401: 
 
 class _DashboardView(APIView):
     # Token first, so that a call without credentials answers 401 with the scheme to use.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [PortalTokenAuthentication, SessionAuthentication]
     permission_classes = [IsOfficial]
 
     def filters(self, request):

@@ -131,6 +131,26 @@ def test_a_token_for_the_phone_and_password_opens_the_api_and_can_be_revoked(res
     assert APIClient(HTTP_AUTHORIZATION=f"Token {token}").get(ME).status_code in (401, 403)
 
 
+def test_a_revoked_token_or_an_inactive_account_is_refused_with_the_reason(resident):
+    # given: a token, then the account made inactive
+    token = (
+        APIClient()
+        .post("/api/v1/residents/token/", {"phone": resident.phone, "password": "Kunshan-2026!"})
+        .json()["token"]
+    )
+    type(resident.user).objects.filter(pk=resident.user_id).update(is_active=False)
+
+    # when
+    inactive = APIClient(HTTP_AUTHORIZATION=f"Token {token}", HTTP_ACCEPT_LANGUAGE="en").get(ME)
+    unknown = APIClient(HTTP_AUTHORIZATION=f"Token {token[::-1]}", HTTP_ACCEPT_LANGUAGE="en").get(ME)
+    chinese = APIClient(HTTP_AUTHORIZATION=f"Token {token[::-1]}").get(ME)
+
+    # then: refused (403, as for any call the session scheme refuses first), saying why
+    assert inactive.status_code == 403 and inactive.json()["detail"] == "User inactive or deleted."
+    assert unknown.status_code == 403 and unknown.json()["detail"] == "Invalid token."
+    assert chinese.status_code == 403 and chinese.json()["detail"] == "认证令牌无效。"
+
+
 def test_a_logged_in_session_gets_its_token_without_the_password(client, resident):
     client.force_login(resident.user)
     response = client.post("/api/v1/residents/token/")
