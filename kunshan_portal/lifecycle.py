@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed, has_transition_perm
 
+from kunshan_portal.compiled import CompiledModelQuery
 from kunshan_portal.errors import DomainError
 from kunshan_portal.models import LifecycleModel, StateTransition, User
 from kunshan_portal.notices import notice_send
@@ -99,9 +100,17 @@ def _state_label(obj):
 
 def lifecycle_timeline(*, obj: LifecycleModel, include_internal: bool) -> list[StateTransition]:
     """The object's steps in order; the applicant's view leaves internal notes out."""
-    steps = StateTransition.objects.filter(
-        content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk
-    ).select_related("actor")
-    if not include_internal:
-        steps = steps.filter(internal=False)
-    return list(steps)
+    content_type = ContentType.objects.get_for_model(type(obj))
+    return _TIMELINES[include_internal].objects(content_type.pk, obj.pk)
+
+
+def _timeline_reader(include_internal: bool) -> CompiledModelQuery:
+    def steps(content_type_id: int, object_id: int):
+        found = StateTransition.objects.filter(content_type_id=content_type_id, object_id=object_id)
+        return (found if include_internal else found.filter(internal=False)).select_related("actor")
+
+    return CompiledModelQuery(steps)
+
+
+# Every page of an application shows its steps: compiled once (kunshan_portal/compiled.py).
+_TIMELINES = {include_internal: _timeline_reader(include_internal) for include_internal in (False, True)}

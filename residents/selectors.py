@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kunshan_portal.compiled import CompiledModelQuery
 from kunshan_portal.crypto import lookup_hash
 from kunshan_portal.lifecycle import lifecycle_timeline
 from kunshan_portal.models import Notice
@@ -15,12 +16,17 @@ from kunshan_portal.registry import applications_of
 from residents.idcard import IdNumberError, parse_id_number
 from residents.models import Employer, FamilyMember, PersonalDataAccess, Resident, ResidentCertificate, Town
 
+# Read on every page a resident opens: compiled once (kunshan_portal/compiled.py).
+_RESIDENT_OF_USER = CompiledModelQuery(
+    lambda user_id: Resident.objects.select_related("town", "employer").filter(user_id=user_id)
+)
+
 
 def resident_for_user(user) -> Resident | None:
     """The resident record of a logged-in user, or None (staff, employers, anonymous)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return Resident.objects.select_related("town", "employer").filter(user=user).first()
+    return _RESIDENT_OF_USER.first(user.pk)
 
 
 def employer_for_user(user) -> Employer | None:
@@ -59,12 +65,24 @@ def employers_named(name: str) -> QuerySet[Employer]:
 
 def resident_family(resident: Resident) -> QuerySet[FamilyMember]:
     """The resident's own family members: every family page and API starts here, so nobody sees another's."""
-    return FamilyMember.objects.filter(resident=resident).order_by("relation", "birth_date", "pk")
+    return _family(resident.pk)
+
+
+def _family(resident_id: int) -> QuerySet[FamilyMember]:
+    return FamilyMember.objects.filter(resident_id=resident_id).order_by("relation", "birth_date", "pk")
 
 
 def resident_access_log(resident: Resident) -> QuerySet[PersonalDataAccess]:
     """Which staff saw the resident's personal data and when, newest first."""
-    return PersonalDataAccess.objects.filter(resident=resident).select_related("staff").order_by("-at", "-pk")
+    return _access_log(resident.pk)
+
+
+def _access_log(resident_id: int) -> QuerySet[PersonalDataAccess]:
+    return (
+        PersonalDataAccess.objects.filter(resident_id=resident_id)
+        .select_related("staff")
+        .order_by("-at", "-pk")
+    )
 
 
 def staff_display_name(access: PersonalDataAccess) -> str:
@@ -78,11 +96,51 @@ def staff_display_name(access: PersonalDataAccess) -> str:
 def resident_notices(resident: Resident) -> QuerySet[Notice]:
     if resident.user_id is None:
         return Notice.objects.none()
-    return Notice.objects.filter(recipient_id=resident.user_id).order_by("-created_at", "-id")
+    return _notices(resident.user_id)
+
+
+def _notices(user_id: int) -> QuerySet[Notice]:
+    return Notice.objects.filter(recipient_id=user_id).order_by("-created_at", "-id")
 
 
 def resident_certificates(resident: Resident) -> QuerySet[ResidentCertificate]:
-    return resident.certificates.select_related("certificate_type").order_by("certificate_type__code")
+    return _certificates(resident.pk)
+
+
+def _certificates(resident_id: int) -> QuerySet[ResidentCertificate]:
+    return (
+        ResidentCertificate.objects.filter(resident_id=resident_id)
+        .select_related("certificate_type")
+        .order_by("certificate_type__code")
+    )
+
+
+ON_THE_PAGE = 10  # applications and access-log entries on the resident's own page; the rest a click away
+NOTICES_ON_THE_PAGE = 5
+
+# What the resident's own page lists on every visit, the same rows as the selectors above, each read by SQL
+# compiled once (kunshan_portal/compiled.py). One more access-log entry than shown tells whether there are more.
+_OWN_PAGE = {
+    "skills": CompiledModelQuery(  # the resident's skills in the skills' order, through the relation's rows
+        lambda resident_id: (
+            Resident.skills.through.objects.filter(resident_id=resident_id)
+            .select_related("skill")
+            .order_by("skill__code")
+        )
+    ),
+    "certificates": CompiledModelQuery(_certificates),
+    "family": CompiledModelQuery(_family),
+    "access_log": CompiledModelQuery(lambda resident_id: _access_log(resident_id)[: ON_THE_PAGE + 1]),
+}
+_LATEST_NOTICES = CompiledModelQuery(lambda user_id: _notices(user_id)[:NOTICES_ON_THE_PAGE])
+
+
+def own_page_lists(resident: Resident) -> dict[str, list]:
+    """The resident's skills, certificates, family, latest access-log entries and latest notices."""
+    lists = {name: read.objects(resident.pk) for name, read in _OWN_PAGE.items()}
+    lists["skills"] = [held.skill for held in lists["skills"]]
+    lists["notices"] = _LATEST_NOTICES.objects(resident.user_id) if resident.user_id is not None else []
+    return lists
 
 
 def resident_personal_data(resident: Resident) -> dict:

@@ -30,17 +30,15 @@ from residents.forms import (
 from residents.idcard import PROVINCES
 from residents.models import Gender, Resident
 from residents.selectors import (
+    ON_THE_PAGE,
+    own_page_lists,
     resident_access_log,
-    resident_certificates,
     resident_family,
     resident_for_user,
-    resident_notices,
     resident_personal_data,
     staff_display_name,
 )
 
-ON_THE_PAGE = 10  # applications and access-log entries shown on the resident's page; the rest a click away
-NOTICES_ON_THE_PAGE = 5
 PAGE_SIZE = 20
 
 
@@ -140,7 +138,8 @@ def me_reveal(request):
 def _me_page(request, *, reveal: bool):
     resident = request.resident
     applications = applications_of(resident)
-    access_log = list(resident_access_log(resident)[: ON_THE_PAGE + 1])
+    lists = own_page_lists(resident)
+    access_log = lists["access_log"]
     states = dict(Resident.State.choices)
     context = {
         "resident": resident,
@@ -154,12 +153,12 @@ def _me_page(request, *, reveal: bool):
             }
             for step in lifecycle_timeline(obj=resident, include_internal=False)
         ],
-        "skills": list(resident.skills.all()),
-        "certificates": list(resident_certificates(resident)),
-        "family": list(resident_family(resident)),
+        "skills": lists["skills"],
+        "certificates": lists["certificates"],
+        "family": lists["family"],
         "applications": applications[:ON_THE_PAGE],
         "more_applications": len(applications) > ON_THE_PAGE,
-        "notices": list(resident_notices(resident)[:NOTICES_ON_THE_PAGE]),
+        "notices": lists["notices"],
         "access_log": [(staff_display_name(a), a) for a in access_log[:ON_THE_PAGE]],
         "more_access_log": len(access_log) > ON_THE_PAGE,
         "language": request.user.get_language_display(),
