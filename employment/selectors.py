@@ -57,7 +57,7 @@ from employment.models import (
     TrainingProgramme,
     TrainingSession,
 )
-from kunshan_portal.compiled import CompiledQuery
+from kunshan_portal.compiled import CompiledModelQuery, CompiledQuery
 from kunshan_portal.registry import ApplicationSummary
 from residents.models import CertificateType, Employer, Resident, ResidentCertificate, Skill, Town
 
@@ -188,10 +188,23 @@ def profile_as_core(profile: JobSeekerProfile, reference: Reference) -> matching
     )
 
 
+def towns_of(town_ids: Iterable[int]) -> list[Town]:
+    """These towns in the towns' own order (kind, then id), from the reference lists: no query of their own."""
+    if not town_ids:
+        return []
+    towns = Reference.load().towns
+    return sorted((towns[pk] for pk in town_ids if pk in towns), key=lambda town: (town.kind, town.pk))
+
+
+_PROFILE_OF = CompiledModelQuery(
+    lambda resident_id: JobSeekerProfile.objects.filter(resident_id=resident_id).order_by("pk")[:1]
+)
+
+
 def jobseeker_profile(resident: Resident) -> JobSeekerProfile:
     """The resident's profile. The triggers create it with the resident; should it be missing (a load
     that bypassed them, until the rebuild runs), an unsaved one is read from the registry instead."""
-    profile = JobSeekerProfile.objects.filter(resident_id=resident.pk).first()
+    profile = _PROFILE_OF.first(resident.pk)
     if profile is None:
         skills_lo, skills_hi = to_words(resident.skills.values_list("pk", flat=True))
         certificates_lo, certificates_hi = to_words(
@@ -638,18 +651,38 @@ def job_search(
 def job_visible(*, user, pk: int, with_lists: bool = True) -> Job | None:
     """A job the user may see: an open one, or any job of an employer the user acts for. ``with_lists``
     reads its skill, certificate and town lists too (the API shows them; a page takes ``job_lists``)."""
+    authenticated = getattr(user, "is_authenticated", False)
+    read = _JOB_VISIBLE[with_lists, authenticated]
+    return read.first(pk, user.pk) if authenticated else read.first(pk)
+
+
+def _jobs_visible(*, with_lists: bool, pk: int, user_id: int | None = None) -> QuerySet[Job]:
     jobs = Job.objects.select_related("employer", "town", "occupation")
     if with_lists:
         jobs = jobs.prefetch_related(
             "essential_skills", "optional_skills", "required_certificates", "commute_towns"
         )
     visible = Q(state=Job.State.OPEN)
-    if getattr(user, "is_authenticated", False):  # a test of the employer's accounts: no join, no DISTINCT
+    if user_id is not None:  # a test of the employer's accounts: no join, no DISTINCT
         accounts = Employer.accounts.through.objects.filter(
-            employer_id=OuterRef("employer_id"), user_id=user.pk
+            employer_id=OuterRef("employer_id"), user_id=user_id
         )
         visible |= Exists(accounts)
-    return jobs.filter(visible, pk=pk).first()
+    return jobs.filter(visible, pk=pk).order_by("pk")[:1]
+
+
+def _visible_reader(with_lists: bool, authenticated: bool) -> CompiledModelQuery:
+    if authenticated:
+        return CompiledModelQuery(
+            lambda pk, user_id: _jobs_visible(with_lists=with_lists, pk=pk, user_id=user_id)
+        )
+    return CompiledModelQuery(lambda pk: _jobs_visible(with_lists=with_lists, pk=pk))
+
+
+# Every job page reads its job so: compiled once (kunshan_portal/compiled.py), by (lists, logged in).
+_JOB_VISIBLE = {
+    (lists, known): _visible_reader(lists, known) for lists in (False, True) for known in (False, True)
+}
 
 
 @dataclass(frozen=True)
@@ -721,11 +754,26 @@ def job_applications(*, job: Job) -> QuerySet[Application]:
 
 
 def resident_applications(*, resident: Resident) -> QuerySet[Application]:
+    return _applications_of_resident(resident.pk)
+
+
+def _applications_of_resident(resident_id: int) -> QuerySet[Application]:
     return (
-        Application.objects.filter(resident=resident)
+        Application.objects.filter(resident_id=resident_id)
         .select_related("job__employer", "job__town")
         .order_by("-submitted_at", "-id")
     )
+
+
+RECENT_APPLICATIONS = 5  # on the resident's employment page
+_RECENT_APPLICATIONS = CompiledModelQuery(
+    lambda resident_id: _applications_of_resident(resident_id)[:RECENT_APPLICATIONS]
+)
+
+
+def recent_applications(*, resident: Resident) -> list[Application]:
+    """The resident's latest applications, newest first, as their employment page lists them."""
+    return _RECENT_APPLICATIONS.objects(resident.pk)
 
 
 def resident_application(*, resident: Resident, pk: int) -> Application | None:
@@ -752,21 +800,32 @@ def applications_for_user(user) -> QuerySet[Application]:
     )
 
 
-def applied_job_ids(*, resident: Resident, jobs: Iterable[Job]) -> set[int]:
-    """Which of these jobs the resident has applied for (and not withdrawn)."""
-    return set(
-        Application.objects.filter(resident=resident, job__in=[job.pk for job in jobs])
+_APPLIED_JOBS = CompiledQuery(
+    lambda resident_id: (
+        Application.objects.filter(resident_id=resident_id)
         .exclude(state=Application.State.WITHDRAWN)
-        .values_list("job_id", flat=True)
+        .values_list("job_id")
     )
+)
+
+
+def applied_job_ids(*, resident: Resident, jobs: Iterable[Job]) -> set[int]:
+    """Which of these jobs the resident has applied for (and not withdrawn): their few applications read by
+    a query compiled once, not a query naming every job."""
+    return {job_id for (job_id,) in _APPLIED_JOBS.rows(resident.pk)} & {job.pk for job in jobs}
+
+
+_ACTIVE_APPLICATION = CompiledModelQuery(
+    lambda job_id, resident_id: (
+        Application.objects.filter(job_id=job_id, resident_id=resident_id)
+        .exclude(state=Application.State.WITHDRAWN)
+        .order_by("-submitted_at", "-id")[:1]
+    )
+)
 
 
 def active_application_for(*, job: Job, resident: Resident) -> Application | None:
-    return (
-        Application.objects.filter(job=job, resident=resident)
-        .exclude(state=Application.State.WITHDRAWN)
-        .first()
-    )
+    return _ACTIVE_APPLICATION.first(job.pk, resident.pk)
 
 
 # --- Figures for the dashboards ----------------------------------------------------------------------

@@ -66,7 +66,7 @@ def home(request):
         return redirect("employment:job-list")
     profile = selectors.jobseeker_profile(resident)
     recommendations = selectors.job_recommendations(resident=resident, profile=profile)
-    applications = list(selectors.resident_applications(resident=resident)[:5])
+    applications = selectors.recent_applications(resident=resident)
     return render(
         request,
         "employment/home.html",
@@ -76,7 +76,7 @@ def home(request):
             "applied": selectors.applied_job_ids(resident=resident, jobs=[m.job for m in recommendations]),
             "applications": applications,
             "profile": profile,
-            "willing_towns": Town.objects.filter(pk__in=profile.willing_town_ids),
+            "willing_towns": selectors.towns_of(profile.willing_town_ids),
             "shift_labels": shift_labels(profile.acceptable_shift_mask),
         },
     )
