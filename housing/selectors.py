@@ -42,7 +42,7 @@ from housing.models import (
     TransferRequest,
 )
 from housing.priority import PointsTable, expected_wait_months
-from kunshan_portal.compiled import CompiledQuery
+from kunshan_portal.compiled import CompiledModelQuery, CompiledQuery, first_of
 from kunshan_portal.registry import ApplicationSummary
 from residents.models import Employer, Resident
 
@@ -443,13 +443,32 @@ def applications_of_resident(resident: Resident) -> QuerySet[HousingApplication]
     )
 
 
-def current_tenancy_of(resident: Resident) -> Tenancy | None:
-    return (
-        Tenancy.objects.filter(resident=resident, end_date__isnull=True)
+# The resident's housing page reads these three on every visit: compiled once (kunshan_portal/compiled.py).
+_CURRENT_TENANCY = CompiledModelQuery(
+    lambda resident_id: first_of(
+        Tenancy.objects.filter(resident_id=resident_id, end_date__isnull=True)
         .select_related(*PLACE_RELATED)
         .prefetch_related("rent_changes")
-        .first()
     )
+)
+_OPEN_OFFER = CompiledModelQuery(
+    lambda resident_id: first_of(
+        Offer.objects.filter(application__resident_id=resident_id, state=Offer.State.OPEN).select_related(
+            *PLACE_RELATED, "application"
+        )
+    )
+)
+_OPEN_TRANSFER_REQUEST = CompiledModelQuery(
+    lambda resident_id: first_of(
+        TransferRequest.objects.filter(
+            tenancy__resident_id=resident_id, state=TransferRequest.State.OPEN
+        ).prefetch_related(Prefetch("choices", queryset=_transfer_choices()))
+    )
+)
+
+
+def current_tenancy_of(resident: Resident) -> Tenancy | None:
+    return _CURRENT_TENANCY.first(resident.pk)
 
 
 def tenancies_of_resident(resident: Resident) -> QuerySet[Tenancy]:
@@ -461,15 +480,11 @@ def offers_of_resident(resident: Resident) -> QuerySet[Offer]:
 
 
 def open_offer_of(resident: Resident) -> Offer | None:
-    return offers_of_resident(resident).filter(state=Offer.State.OPEN).first()
+    return _OPEN_OFFER.first(resident.pk)
 
 
 def open_transfer_request_of(resident: Resident) -> TransferRequest | None:
-    return (
-        TransferRequest.objects.filter(tenancy__resident=resident, state=TransferRequest.State.OPEN)
-        .prefetch_related(Prefetch("choices", queryset=_transfer_choices()))
-        .first()
-    )
+    return _OPEN_TRANSFER_REQUEST.first(resident.pk)
 
 
 def _transfer_choices():
