@@ -15,7 +15,7 @@ from residents.admin import BULK_LIMIT, EstimatedCountPaginator
 from residents.idcard import make_uscc
 from residents.models import Employer, PersonalDataAccess, Resident
 from tests import factories
-from tests.conftest import wait_for
+from tests.conftest import own_cache, wait_for
 from tests.factories import make_child, make_employer, make_resident, new_id_number
 
 CHANGELIST = "admin:residents_resident_changelist"
@@ -138,12 +138,33 @@ def test_the_list_takes_few_queries_and_never_counts_the_whole_table(
     assert first.id_number_masked in page.content.decode() and first.id_number not in page.content.decode()
 
 
+@own_cache("paginator-trusts-the-planner")
 def test_the_paginator_trusts_the_planner_beyond_its_cap(db, monkeypatch):
     for _ in range(6):
         make_resident(with_user=False)
     monkeypatch.setattr(EstimatedCountPaginator, "exact_up_to", 3)
     assert EstimatedCountPaginator(Resident.objects.all(), 2).count >= 4
     assert EstimatedCountPaginator(Resident.objects.filter(name="nobody"), 2).count == 0
+
+
+@own_cache("paginator-keeps-estimates")
+def test_an_estimate_is_kept_a_minute_and_an_exact_count_never(db, monkeypatch):
+    # given: a list beyond the cap, counted once, and a list within it
+    for _ in range(6):
+        make_resident(with_user=False, name="王")
+    monkeypatch.setattr(EstimatedCountPaginator, "exact_up_to", 3)
+    estimate = EstimatedCountPaginator(Resident.objects.all(), 2).count
+    assert EstimatedCountPaginator(Resident.objects.filter(name="李"), 2).count == 0
+
+    # when: both lists are counted again after more rows came
+    make_resident(with_user=False, name="李")
+    with CaptureQueriesContext(connection) as queries:
+        again = EstimatedCountPaginator(Resident.objects.all(), 2).count
+
+    # then: the estimate is the kept one, read without a query; the exact count is counted anew
+    assert again == estimate and not queries.captured_queries
+    assert EstimatedCountPaginator(Resident.objects.filter(name="李"), 2).count == 1
+    assert EstimatedCountPaginator(Resident.objects.filter(name="王"), 2).count >= 4  # another query: its own
 
 
 # --- verification and rejection --------------------------------------------------------------------------
