@@ -373,7 +373,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             job=data.validated_data["job"], resident=resident, actor=request.user,
             note=data.validated_data.get("note", ""),
         )  # fmt: skip
-        return Response(JobApplicationSerializer(self.get_queryset().get(pk=application.pk)).data, status=201)
+        made = selectors.application_with_details(application.pk)
+        return Response(JobApplicationSerializer(made).data, status=201)
 
     def _step(self, request, step: str, service, serializer_class=EmploymentNoteSerializer, **renamed):
         """One step of the application's life (``step`` names its transition): someone who may not take it

@@ -800,6 +800,19 @@ def applications_for_user(user) -> QuerySet[Application]:
     )
 
 
+_APPLICATION_WITH_DETAILS = CompiledModelQuery(
+    lambda pk: Application.objects.filter(pk=pk).select_related(
+        "job__employer", "job__town", "resident__town"
+    )
+)
+
+
+def application_with_details(pk: int) -> Application | None:
+    """An application with the job, employer and towns the API shows with it (read by SQL compiled once):
+    the answer to the resident who has just made it."""
+    return _APPLICATION_WITH_DETAILS.first(pk)
+
+
 _APPLIED_JOBS = CompiledQuery(
     lambda resident_id: (
         Application.objects.filter(resident_id=resident_id)
