@@ -294,10 +294,10 @@ def test_a_trainee_who_did_not_complete_is_recorded_and_told():
 
 
 def test_a_missing_skill_lists_the_open_programmes_that_teach_it_with_links():
-    # given programmes teaching welding: one open, one full (waiting list), one started, one of another skill
-    open_course = make_programme(title="Welding for beginners")
+    # given programmes teaching welding: one full (waiting list), one open, one started, one of another skill
     full_course = make_programme(title="Welding, full", seats=1)
     enrol(full_course)
+    open_course = make_programme(title="Welding for beginners")
     run_programme(make_programme(title="Welding, under way"), days_ago=1)
     make_programme(title="Forklift", skill="forklift", certificate="forklift-special")
 
