@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pygal.style import Style
 
+from kunshan_portal.compiled import CompiledModelQuery
 from kunshan_portal.exports import neutralise_formula
 from kunshan_portal.models import DashboardFigure, DashboardRefresh
 from kunshan_portal.registry import (
@@ -192,8 +193,12 @@ def dashboard_refresh_soon(reason: str) -> None:
     transaction.on_commit(ask, robust=True)
 
 
+# Every dashboard page and API call reads it: compiled once (kunshan_portal/compiled.py).
+_LATEST_REFRESH = CompiledModelQuery(lambda: DashboardRefresh.objects.order_by("-finished_at", "-id")[:1])
+
+
 def latest_refresh() -> DashboardRefresh | None:
-    return DashboardRefresh.objects.order_by("-finished_at", "-id").first()
+    return _LATEST_REFRESH.first()
 
 
 def refresh_if_stale(refresh: DashboardRefresh | None) -> bool:
