@@ -26,7 +26,9 @@ class PortalUserManager(UserManager):
     """
 
     def get(self, *args, **kwargs):
-        if not args and len(kwargs) == 1 and type(kwargs.get("pk")) is int and self.model is User:
+        plain = not args and len(kwargs) == 1 and type(kwargs.get("pk")) is int
+        # The compiled read uses the default database: not for db_manager(...) or a subclass.
+        if plain and self.model is User and self._db is None:
             found = _USER_BY_PK.first(kwargs["pk"])
             if found is None:
                 raise User.DoesNotExist("User matching query does not exist.")

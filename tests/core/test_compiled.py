@@ -148,6 +148,7 @@ def test_an_account_read_by_its_key_alone_is_the_one_django_reads():
     with pytest.raises(User.DoesNotExist):
         User.objects.get(pk=resident.user_id + 1_000)
     assert User.objects.get(username=resident.user.username) == found  # other reads as before
+    assert User.objects.db_manager("default").get(pk=resident.user_id) == found
 
 
 def test_a_queryset_of_values_is_refused():
