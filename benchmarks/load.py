@@ -19,7 +19,9 @@ comes back within that time. ``KUNSHAN_RECOMMENDATION_SECONDS=0`` measures every
 - officials (about 5%): the dashboard.
 
 It prints throughput, latency percentiles, the share of failed answers and the CPU time per request of
-gunicorn and of PostgreSQL (read from /proc: steadier than requests/s, and it shows where the time goes).
+gunicorn and of PostgreSQL (read from /proc: steadier than requests/s, and it shows where the time goes),
+and the time of a fixed piece of Python before and after the run: machines of the same size, and one
+machine from one hour to the next, differ by a third or more, so compare runs only at similar figures.
 Target (issue 11): 300 requests/s with a p95 under 200 ms on a 2-core machine (wrk and the server share
 those cores).
 Settings: LOAD_SECONDS (30), LOAD_CONNECTIONS (32), LOAD_THREADS (wrk's, 2), LOAD_WORKERS (gunicorn processes,
@@ -287,6 +289,19 @@ def cpu_seconds(selected) -> float | None:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def reference_ms(rounds: int = 5) -> float:
+    """This machine's speed now: the median time, in milliseconds of CPU, of a fixed piece of pure Python
+    (two million additions). Other processes' work does not count in it, only how fast this one runs."""
+    times = []
+    for _ in range(rounds):
+        started = time.process_time()
+        total = 0
+        for number in range(2_000_000):
+            total += number
+        times.append(time.process_time() - started)
+    return sorted(times)[len(times) // 2] * 1000
+
+
 def _stop(server: subprocess.Popen) -> None:
     os.killpg(server.pid, signal.SIGTERM)
     try:
@@ -322,6 +337,7 @@ def run(scale: float = 1.0) -> list[dict]:
             lambda _pid, _name, group: group == server.pid,
             lambda _pid, name, _group: name == "postgres",
         )
+        speed_before = reference_ms()
         try:
             before = [cpu_seconds(selected) for selected in measured]
             with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
@@ -335,6 +351,7 @@ def run(scale: float = 1.0) -> list[dict]:
             after = [cpu_seconds(selected) for selected in measured]
         finally:
             _stop(server)
+        speed_after = reference_ms()
     line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
     result = json.loads(line.removeprefix("RESULT "))
     rps = result["requests"] / result["seconds"]
@@ -350,6 +367,9 @@ def run(scale: float = 1.0) -> list[dict]:
             (a - b) * 1000 / result["requests"] for a, b in zip(after, before, strict=True)
         )
         note += f"; CPU per request: gunicorn {server_ms:.1f} ms, PostgreSQL {database_ms:.1f} ms"
+    note += (
+        f"; reference Python {speed_before:.0f} ms before the run, {speed_after:.0f} ms after (reference_ms)"
+    )
     return [
         {
             "name": "load: p95 latency of the real mix (wrk against gunicorn on loopback)",

@@ -3,12 +3,13 @@ load test's reading of CPU time."""
 
 import json
 import os
+import subprocess
 import sys
 import time
 import types
 
 from benchmarks import __main__ as runner
-from benchmarks.load import cpu_seconds
+from benchmarks.load import cpu_seconds, reference_ms
 
 
 def _rows():
@@ -90,3 +91,19 @@ def test_the_load_test_reads_the_cpu_time_of_the_processes_it_measures():
     # then: the reading grew by about that much, and no process answers to a name nobody has
     assert 0.15 <= cpu_seconds(this_process) - before <= 1.0
     assert cpu_seconds(lambda _pid, name, _group: name == "no such process name") == 0
+
+
+def test_the_load_test_reads_the_machines_speed_as_cpu_time_of_fixed_work():
+    # given: another process keeping a core busy meanwhile (its work is not this measurement's)
+    alone = reference_ms(rounds=3)
+    busy = subprocess.Popen([sys.executable, "-c", "while True: sum(range(1_000))"])
+    try:
+        # when: the fixed work is timed beside it
+        beside = reference_ms(rounds=3)
+    finally:
+        busy.kill()
+        busy.wait()
+
+    # then: a figure in milliseconds of this process's CPU, about the same both times
+    assert 1 < alone < 10_000
+    assert beside < alone * 1.6
