@@ -446,17 +446,11 @@ def applications_of_resident(resident: Resident) -> QuerySet[HousingApplication]
 # The resident's housing page reads these three on every visit: compiled once (kunshan_portal/compiled.py).
 _CURRENT_TENANCY = CompiledModelQuery(
     lambda resident_id: first_of(
-        Tenancy.objects.filter(resident_id=resident_id, end_date__isnull=True)
-        .select_related(*PLACE_RELATED)
-        .prefetch_related("rent_changes")
+        _tenancies_of(resident_id).filter(end_date__isnull=True).prefetch_related("rent_changes")
     )
 )
 _OPEN_OFFER = CompiledModelQuery(
-    lambda resident_id: first_of(
-        Offer.objects.filter(application__resident_id=resident_id, state=Offer.State.OPEN).select_related(
-            *PLACE_RELATED, "application"
-        )
-    )
+    lambda resident_id: first_of(_offers_of(resident_id).filter(state=Offer.State.OPEN))
 )
 _OPEN_TRANSFER_REQUEST = CompiledModelQuery(
     lambda resident_id: first_of(
@@ -472,11 +466,21 @@ def current_tenancy_of(resident: Resident) -> Tenancy | None:
 
 
 def tenancies_of_resident(resident: Resident) -> QuerySet[Tenancy]:
-    return Tenancy.objects.filter(resident=resident).select_related(*PLACE_RELATED)
+    return _tenancies_of(resident.pk)
+
+
+def _tenancies_of(resident_id: int) -> QuerySet[Tenancy]:
+    return Tenancy.objects.filter(resident_id=resident_id).select_related(*PLACE_RELATED)
 
 
 def offers_of_resident(resident: Resident) -> QuerySet[Offer]:
-    return Offer.objects.filter(application__resident=resident).select_related(*PLACE_RELATED, "application")
+    return _offers_of(resident.pk)
+
+
+def _offers_of(resident_id: int) -> QuerySet[Offer]:
+    return Offer.objects.filter(application__resident_id=resident_id).select_related(
+        *PLACE_RELATED, "application"
+    )
 
 
 def open_offer_of(resident: Resident) -> Offer | None:
