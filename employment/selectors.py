@@ -57,7 +57,7 @@ from employment.models import (
     TrainingProgramme,
     TrainingSession,
 )
-from kunshan_portal.compiled import CompiledModelQuery, CompiledQuery
+from kunshan_portal.compiled import CompiledModelQuery, CompiledQuery, first_of
 from kunshan_portal.registry import ApplicationSummary
 from residents.models import CertificateType, Employer, Resident, ResidentCertificate, Skill, Town
 
@@ -197,7 +197,7 @@ def towns_of(town_ids: Iterable[int]) -> list[Town]:
 
 
 _PROFILE_OF = CompiledModelQuery(
-    lambda resident_id: JobSeekerProfile.objects.filter(resident_id=resident_id).order_by("pk")[:1]
+    lambda resident_id: first_of(JobSeekerProfile.objects.filter(resident_id=resident_id))
 )
 
 
@@ -675,7 +675,7 @@ def _jobs_visible(*, with_lists: bool, pk: int, user_id: int | None = None) -> Q
             employer_id=OuterRef("employer_id"), user_id=user_id
         )
         visible |= Exists(accounts)
-    return jobs.filter(visible, pk=pk).order_by("pk")[:1]
+    return first_of(jobs.filter(visible, pk=pk))
 
 
 def _visible_reader(with_lists: bool, authenticated: bool) -> CompiledModelQuery:
@@ -796,21 +796,22 @@ def employer_application(*, employer: Employer, pk: int) -> Application | None:
     )
 
 
+_API_APPLICATION_RELATED = ("job__employer", "job__town", "resident__town")  # what the API shows with one
+
+
 def applications_for_user(user) -> QuerySet[Application]:
     """The applications an API caller may see: a resident's own, and those for an employer's jobs."""
     mine = Q(resident__user=user) | Q(job__employer__accounts=user)
     return (
         Application.objects.filter(mine)
         .distinct()
-        .select_related("job__employer", "job__town", "resident__town")
+        .select_related(*_API_APPLICATION_RELATED)
         .order_by("-submitted_at", "-id")
     )
 
 
 _APPLICATION_WITH_DETAILS = CompiledModelQuery(
-    lambda pk: Application.objects.filter(pk=pk).select_related(
-        "job__employer", "job__town", "resident__town"
-    )
+    lambda pk: Application.objects.filter(pk=pk).select_related(*_API_APPLICATION_RELATED)
 )
 
 
@@ -836,10 +837,10 @@ def applied_job_ids(*, resident: Resident, jobs: Iterable[Job]) -> set[int]:
 
 
 _ACTIVE_APPLICATION = CompiledModelQuery(
-    lambda job_id, resident_id: (
-        Application.objects.filter(job_id=job_id, resident_id=resident_id)
-        .exclude(state=Application.State.WITHDRAWN)
-        .order_by("-submitted_at", "-id")[:1]
+    lambda job_id, resident_id: first_of(
+        Application.objects.filter(job_id=job_id, resident_id=resident_id).exclude(
+            state=Application.State.WITHDRAWN
+        )
     )
 )
 
