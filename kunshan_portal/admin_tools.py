@@ -111,19 +111,20 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        queryset = self.object_list.order_by()
+        # The rows' keys only: the same rows, without compiling the columns the list's joins would read.
+        keys = self.object_list.order_by().values("pk")
         try:
-            sql, params = queryset.query.sql_with_params()
+            sql, params = keys.query.sql_with_params()
         except EmptyResultSet:  # a search that can match nothing (a wrong identity number)
             return 0
-        key = "admin-estimate:" + hashlib.sha256(f"{queryset.db}|{sql}|{params!r}".encode()).hexdigest()
+        key = "admin-estimate:" + hashlib.sha256(f"{keys.db}|{sql}|{params!r}".encode()).hexdigest()
         kept = cache.get(key)
         if kept is not None:
             return kept
-        bounded = queryset.values("pk")[: self.exact_up_to + 1].count()
+        bounded = keys[: self.exact_up_to + 1].count()
         if bounded <= self.exact_up_to:
             return bounded
-        estimate = max(bounded, _planned_rows(queryset.db, sql, params))
+        estimate = max(bounded, _planned_rows(keys.db, sql, params))
         cache.set(key, estimate, self.estimate_seconds)
         return estimate
 
