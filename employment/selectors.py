@@ -57,7 +57,7 @@ from employment.models import (
     TrainingProgramme,
     TrainingSession,
 )
-from kunshan_portal.compiled import CompiledModelQuery, CompiledQuery, first_of
+from kunshan_portal.compiled import CompiledModelQuery, CompiledQuery, execute_prepared, first_of
 from kunshan_portal.registry import ApplicationSummary
 from residents.models import CertificateType, Employer, Resident, ResidentCertificate, Skill, Town
 
@@ -257,7 +257,7 @@ def training_programmes_for_skills(skill_codes: Iterable[str]) -> dict[str, list
     # One statement written once, the codes as one array: every recommendation list and job page asks this
     # with another set of codes, and Django built and compiled its queryset anew each time (0.5 ms).
     with connection.cursor() as cursor:
-        cursor.execute(_OPEN_PROGRAMMES_SQL, [codes, timezone.localdate()])
+        execute_prepared(cursor, _OPEN_PROGRAMMES_SQL, [codes, timezone.localdate()])
         programmes = cursor.fetchall()
     offers: dict[str, list[TrainingOffer]] = {}
     for pk, title, provider, starts_on, code in programmes:
@@ -424,7 +424,7 @@ def _kept_ranking(kept, candidate: matching.Candidate, reference: Reference):
     """The kept order's jobs read again and matched anew, or None when one of them closed or no longer
     matches with the score it was ranked by (then the caller ranks anew)."""
     with connection.cursor() as cursor:
-        cursor.execute(KEPT_JOBS_SQL, [[job_id for job_id, _score in kept]])
+        execute_prepared(cursor, KEPT_JOBS_SQL, [[job_id for job_id, _score in kept]])
         found = {values["id"]: values for values in map(_job_values, cursor.fetchall())}
     results = []
     for job_id, score in kept:

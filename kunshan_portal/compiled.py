@@ -9,6 +9,9 @@ Only the keys may change from one call to the next: a queryset whose other param
 (``timezone.now()``), the language or the settings must not be compiled once.
 """
 
+import hashlib
+import itertools
+import re
 from collections.abc import Callable
 
 from django.db import connection
@@ -55,8 +58,59 @@ class CompiledQuery:
             for position in positions:
                 values[position] = self._key(key)
         with connection.cursor() as cursor:
-            cursor.execute(sql, values)
+            execute_prepared(cursor, sql, values)
             return cursor.fetchall()
+
+
+def _prepared_on(db) -> set[str] | None:
+    """The names of the statements prepared in ``db``'s current session, or None where sessions end with
+    each request (CONN_MAX_AGE 0: the embedded database of ``make run``), where preparing would only add
+    a round trip. A new session (a reconnection) starts with none."""
+    if not db.settings_dict.get("CONN_MAX_AGE"):
+        return None
+    kept = getattr(db, "_kunshan_prepared", None)
+    if kept is None or kept[0] is not db.connection:
+        kept = db._kunshan_prepared = (db.connection, set())
+    return kept[1]
+
+
+_STATEMENTS: dict[str, tuple[str, str, str]] = {}  # SQL → (name, SQL to prepare, SQL as a comment)
+
+
+def _statement(sql: str) -> tuple[str, str, str]:
+    statement = _STATEMENTS.get(sql)
+    if statement is None:
+        numbers = itertools.count(1)
+        text = re.sub(r"%%|%s", lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
+        shown = " ".join(sql.split()).replace("/*", "/ *").replace("*/", "* /").replace("%", "%%")
+        name = "kp_" + hashlib.sha256(sql.encode()).hexdigest()[:24]
+        statement = _STATEMENTS[sql] = (name, text, shown)
+    return statement
+
+
+def execute_prepared(cursor, sql: str, params) -> None:
+    """``cursor.execute(sql, params)`` for a read sent many times with other parameters, as a statement
+    PostgreSQL prepares once per session: its planner then stops planning it anew on every call.
+
+    Planning was half of the database's time on the portal's pages: a resident's record or a housing offer
+    with what it joins took 0.2–1.3 ms to plan and 0.02 ms to run. The first time a session sends the
+    statement it is prepared (``PREPARE``, which outlives a rolled-back transaction; not logged, as part of
+    the read); each call then sends ``EXECUTE`` with the parameters and the statement's SQL as a comment,
+    so that Django's query log and the server's show what ran. PostgreSQL keeps a generic plan where it
+    costs no more than one planned for the values. The SQL takes its parameters positionally (``%s``) and
+    is one statement."""
+    prepared = _prepared_on(cursor.db)
+    if prepared is None:
+        cursor.execute(sql, params)
+        return
+    name, text, shown = _statement(sql)
+    if name not in prepared:
+        cursor.db.validate_no_broken_transaction()
+        with cursor.db.wrap_database_errors:
+            cursor.cursor.execute(f"PREPARE {name} AS {text}")
+        prepared.add(name)
+    arguments = f"({', '.join(['%s'] * len(params))})" if params else ""
+    cursor.execute(f"EXECUTE {name}{arguments} /* {shown} */", params or [])
 
 
 def _with_places(markers: tuple, sql: str, params) -> tuple[str, tuple, list[list[int]]]:

@@ -1,12 +1,12 @@
 """Reads compiled once per process: the same rows as their queryset, for any key, without building it again."""
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from employment.models import Application
 from housing.models import HousingApplication, Tenancy
-from kunshan_portal.compiled import CompiledModelQuery, CompiledQuery
+from kunshan_portal.compiled import CompiledModelQuery, CompiledQuery, execute_prepared
 from residents.models import Resident
 from tests.employment.factories import make_application, make_job, make_seeker
 from tests.factories import make_employer, make_resident
@@ -155,3 +155,87 @@ def test_a_queryset_of_values_is_refused():
     compiled = CompiledModelQuery(lambda resident_id: Resident.objects.filter(pk=resident_id).values("pk"))
     with pytest.raises(ValueError, match="model instances"):
         compiled.objects(1)
+
+
+# --- Prepared statements ----------------------------------------------------------------------------
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'kp\\_%%'")
+        return sorted(name for (name,) in cursor.fetchall())
+
+
+def test_a_read_is_prepared_once_in_a_session_then_each_call_is_one_execute_showing_its_sql():
+    # given: the test's sessions outlive a request, as the server's do (CONN_MAX_AGE)
+    assert connection.settings_dict["CONN_MAX_AGE"]
+    application = make_application(note="first")
+
+    def notes(resident_id):  # a statement no other test sends
+        return Application.objects.filter(resident_id=resident_id).values_list("pk", "note")
+
+    compiled = CompiledQuery(notes)
+    before = _prepared_statements()
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        rows = [compiled.rows(application.resident_id) for _ in range(3)]
+
+    # then: one more statement prepared in the session, and the same rows each time
+    assert len(_prepared_statements()) == len(before) + 1
+    assert rows == [[(application.pk, "first")]] * 3
+    sent = [query["sql"] for query in queries.captured_queries]
+    assert len(sent) == 3
+    assert all(sql.startswith("EXECUTE kp_") and 'FROM "employment_application"' in sql for sql in sent)
+
+
+def test_a_statement_prepared_in_a_rolled_back_transaction_still_answers():
+    application = make_application()
+    compiled = CompiledQuery(_applications)
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        compiled.rows(application.resident_id)  # prepared here …
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")  # … and the transaction fails
+
+    assert compiled.rows(application.resident_id) == list(_applications(application.resident_id))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_session_prepares_its_statements_again():
+    application = make_application()
+    compiled = CompiledQuery(_applications)
+    assert len(compiled.rows(application.resident_id)) == 1
+
+    connection.close()  # the server reconnects: its new session has no statement prepared
+
+    assert _prepared_statements() == []
+    assert compiled.rows(application.resident_id) == list(_applications(application.resident_id))
+    assert len(_prepared_statements()) == 1
+
+
+def test_where_sessions_end_with_each_request_nothing_is_prepared(monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    application = make_application()
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = CompiledQuery(_applications).rows(application.resident_id)
+
+    assert rows == list(_applications(application.resident_id))
+    assert [query["sql"].startswith("SELECT") for query in queries.captured_queries] == [True]
+
+
+@pytest.mark.parametrize(
+    ("sql", "params", "expected"),
+    [
+        ("SELECT %s::text || '%%'", ["5"], ("5%",)),  # a literal percent sign
+        ("SELECT count(*) FROM unnest(%s::int[]) WHERE unnest > %s", [[1, 2, 3], 1], (2,)),
+        ("SELECT 'no parameters'", [], ("no parameters",)),
+        ("SELECT 1 /* a comment */ + %s", [1], (2,)),
+    ],
+)
+def test_any_read_with_positional_parameters_can_be_prepared(sql, params, expected):
+    with connection.cursor() as cursor:
+        for _ in range(2):
+            execute_prepared(cursor, sql, params)
+            assert cursor.fetchone() == expected
