@@ -48,6 +48,7 @@ from kunshan_portal.admin_tools import (
     EstimatedCountPaginator,
     PlainActionCheckbox,
     SelectedRowsExport,
+    ShownColumnsOnly,
     service_refusal,
 )
 from kunshan_portal.errors import DomainError
@@ -125,13 +126,19 @@ class JobAdmin(ReadOnlyStateMixin, SelectedRowsExport, admin.ModelAdmin):
 
 
 @admin.register(Application)
-class ApplicationAdmin(PlainActionCheckbox, ReadOnlyStateMixin, SelectedRowsExport, admin.ModelAdmin):
+class ApplicationAdmin(
+    ShownColumnsOnly, PlainActionCheckbox, ReadOnlyStateMixin, SelectedRowsExport, admin.ModelAdmin
+):
     resource_classes = [ApplicationResource]
     formats = EXPORT_FORMATS
     list_display = ("id", "resident", "job", "employer", "state", "submitted_at", "decided_at")
     list_filter = ("state", "job__sector", "job__town")
     search_fields = ("=resident__card_number", "resident__name", "job__title", "job__employer__name")
     list_select_related = ("resident", "job__employer")
+    list_only = (
+        "id", "state", "submitted_at", "decided_at", "resident", "resident__name", "resident__id_number_masked",
+        "job", "job__title", "job__employer", "job__employer__name",
+    )  # fmt: skip
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     list_per_page = 50  # as the other case lists: a screenful or two, and half the page to draw

@@ -39,7 +39,12 @@ from housing.resources import (
     RoomResource,
     TenancyResource,
 )
-from kunshan_portal.admin_tools import EstimatedCountPaginator, PlainActionCheckbox, service_refusal
+from kunshan_portal.admin_tools import (
+    EstimatedCountPaginator,
+    PlainActionCheckbox,
+    ShownColumnsOnly,
+    service_refusal,
+)
 from kunshan_portal.errors import DomainError
 from residents.models import Resident, Town
 
@@ -356,12 +361,16 @@ class ReasonForm(forms.Form):
 
 
 @admin.register(HousingApplication)
-class HousingApplicationAdmin(PlainActionCheckbox, ExportMixin, admin.ModelAdmin):
+class HousingApplicationAdmin(ShownColumnsOnly, PlainActionCheckbox, ExportMixin, admin.ModelAdmin):
     resource_classes = [ApplicationResource]
     list_display = ("id", "resident", "state", "points", "household_size", "current_housing", "submitted_at",
                     "unanswered_offers")  # fmt: skip
     list_filter = ("state", ChosenCompoundFilter, TownFilter, PointsFilter, "current_housing")
     list_select_related = ("resident",)
+    list_only = (
+        "id", "state", "points", "household_size", "current_housing", "submitted_at", "unanswered_offers",
+        "resident", "resident__name", "resident__id_number_masked",
+    )  # fmt: skip
     search_fields = ("=id", "resident__name", "=resident__card_number")
     ordering = ("-points", "submitted_at", "id")
     readonly_fields = (

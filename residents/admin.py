@@ -25,7 +25,12 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 from pghistory.models import Events
 
-from kunshan_portal.admin_tools import EstimatedCountPaginator, PlainActionCheckbox, service_refusal
+from kunshan_portal.admin_tools import (
+    EstimatedCountPaginator,
+    PlainActionCheckbox,
+    ShownColumnsOnly,
+    service_refusal,
+)
 from kunshan_portal.crypto import lookup_hash
 from kunshan_portal.errors import DomainError
 from kunshan_portal.lifecycle import lifecycle_timeline
@@ -269,10 +274,14 @@ class CertificateInline(admin.TabularInline):
 
 
 @admin.register(Resident)
-class ResidentAdmin(PlainActionCheckbox, ImportExportMixin, ServiceSavedAdmin):
+class ResidentAdmin(ShownColumnsOnly, PlainActionCheckbox, ImportExportMixin, ServiceSavedAdmin):
     list_display = ("name", "id_number_masked", "phone", "town", "state", "card_number", "arrival_date")
     list_filter = ("state", "town", ArrivalYearFilter, HomeProvinceFilter)
     list_select_related = ("town",)
+    list_only = (
+        "id", "name", "id_number_masked", "phone", "town", "town__name_zh", "town__name_en", "state", "card_number",
+        "arrival_date",
+    )  # fmt: skip
     list_per_page = 50
     show_full_result_count = False
     paginator = EstimatedCountPaginator

@@ -4,7 +4,9 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.templatetags import admin_list
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from django.utils import translation
 
@@ -113,3 +115,63 @@ def test_the_big_lists_take_the_quick_rows(superuser, app_label, model_name):
     cl = _changelist(model_admin, superuser, {})
     # then
     assert _quick(cl)
+
+
+# --- Lists that read only the columns they show (ShownColumnsOnly) -------------------------------------
+
+
+def _housing_application():
+    compound = make_compound()
+    make_beds(compound, 1)
+    return apply(None, compound)
+
+
+ANOTHER_ROW = {  # for each list that reads only its columns: a row more for it
+    "employment.Application": make_application,
+    "residents.Resident": lambda: make_resident(with_user=False),
+    "housing.HousingApplication": _housing_application,
+}
+
+
+def _reading_only() -> list:
+    return [
+        model_admin for model_admin in admin.site._registry.values() if getattr(model_admin, "list_only", ())
+    ]
+
+
+def test_the_lists_that_read_only_their_columns_are_the_big_ones():
+    assert sorted(model_admin.opts.label for model_admin in _reading_only()) == sorted(ANOTHER_ROW)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_list_reading_only_its_columns_draws_the_rows_whole_instances_draw(
+    city_rows, superuser, monkeypatch, language
+):
+    with translation.override(language):
+        for model_admin in _reading_only():
+            # when
+            shown = _rows(quick_results(_changelist(model_admin, superuser, {})))
+            monkeypatch.setattr(model_admin, "list_only", ())
+            whole = _rows(quick_results(_changelist(model_admin, superuser, {})))
+            monkeypatch.undo()
+            # then
+            assert shown and shown == whole, model_admin
+
+
+def _drawn(model_admin, user) -> tuple[int, int]:
+    """The rows of the list's first page and the queries that drawing them took."""
+    with CaptureQueriesContext(connection) as queries:
+        rows = _rows(quick_results(_changelist(model_admin, user, {})))
+    return len(rows), len(queries.captured_queries)
+
+
+@pytest.mark.parametrize("label", sorted(ANOTHER_ROW))
+def test_a_list_reading_only_its_columns_reads_no_left_out_column_row_by_row(city_rows, superuser, label):
+    # given
+    model_admin = admin.site.get_model_admin(apps.get_model(label))
+    rows, queries = _drawn(model_admin, superuser)
+    # when: three rows more
+    for _ in range(3):
+        ANOTHER_ROW[label]()
+    # then: the same queries draw them (a column left out of list_only would be read once a row)
+    assert _drawn(model_admin, superuser) == (rows + 3, queries)
