@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -469,6 +470,40 @@ def test_the_residents_page_marks_recommended_jobs_already_applied_for(client, r
     response = client.get(reverse("employment:home"), **EN)
 
     assert response.context["applied"] == {job.pk}
+
+
+# The cards as the page's template loop drew them before they were written in Python.
+CARDS_AS_A_TEMPLATE = """{% load i18n jobs %}<ol class="cards">
+    {% for match in recommendations %}
+    <li class="card">
+      <h3><a href="{% url 'employment:job-detail' match.job.pk %}">{{ match.job.title }}</a>{% if match.job.pk in applied %} <span class="status">{% translate "applied" %}</span>{% endif %}</h3>
+      {% job_summary match.job %}
+      {% match_explanation match.explanation %}
+    </li>
+    {% endfor %}
+  </ol>"""  # fmt: skip
+
+
+@pytest.mark.parametrize(("language", "applied"), [("en", "applied"), ("zh-hans", "已申请")])
+def test_the_recommended_jobs_are_the_cards_the_template_drew(client, resident, language, applied):
+    # given: a job applied for, with a title to escape, among others
+    job = make_job(title="<Assembly> & packing")
+    make_application(job=job, resident=resident)
+    for _ in range(3):
+        make_job()
+
+    # when
+    response = client.get(reverse("employment:home"), HTTP_ACCEPT_LANGUAGE=language)
+
+    # then
+    with translation.override(language):
+        drawn = Template(CARDS_AS_A_TEMPLATE).render(
+            Context({name: response.context[name] for name in ("recommendations", "applied")})
+        )
+    page = " ".join(response.content.decode().split())
+    assert len(response.context["recommendations"]) == 4
+    assert " ".join(drawn.split()) in page
+    assert f'&lt;Assembly&gt; &amp; packing</a> <span class="status">{applied}</span></h3>' in page
 
 
 def test_an_employer_keeps_its_contact_details_current_and_a_bad_number_changes_nothing(client, hr):
