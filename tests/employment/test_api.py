@@ -1,14 +1,25 @@
 """The employment API: what each caller sees and may do, across residents and across employers."""
 
+import json
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
+from employment.api import JobRecommendationSerializer
 from employment.models import Application, Job
+from employment.selectors import job_recommendations
 from residents.models import Town
-from tests.employment.factories import make_application, make_hr, make_job, make_seeker, skills
+from tests.employment.factories import (
+    make_application,
+    make_hr,
+    make_job,
+    make_programme,
+    make_seeker,
+    skills,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +173,28 @@ def test_residents_cannot_post_jobs_and_employers_cannot_touch_others_jobs(resid
     assert client_for(hr).patch(f"{JOBS}{others.pk}/", {"title": "Mine"}, format="json").status_code == 404
     others.refresh_from_db()
     assert (others.state, others.title != "Mine") == (Job.State.OPEN, True)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_recommendations_answer_is_the_serializers(resident, language):
+    # given: jobs that fit, some lacking an optional skill that free training teaches
+    programme = make_programme(skill="carpentry", certificate=None)
+    for index in range(4):
+        make_job(optional_skills=skills("carpentry") if index % 2 else [], dormitory=bool(index % 2))
+    client = client_for(resident.user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+
+    # when
+    answer = client.get(f"{JOBS}recommended/").json()
+
+    # then: what the documented serializer gives for the same matches
+    with translation.override(language):
+        matches = job_recommendations(resident=resident)
+        expected = json.loads(JSONRenderer().render(JobRecommendationSerializer(matches, many=True).data))
+    assert answer == {"count": 4, "results": expected}
+    trained = [r for r in answer["results"] if r["match"]["skills_missing_optional"]]
+    assert len(trained) == 2
+    assert trained[0]["match"]["training"]["carpentry"][0]["title"] == programme.title
 
 
 def test_a_resident_gets_the_top_20_with_score_and_explanation(resident):
