@@ -19,14 +19,15 @@ pytestmark = pytest.mark.django_db
 
 def test_the_row_checkbox_is_the_one_django_draws():
     # given: the actions' script finds the rows by this markup (name, value, class, label)
-    resident = make_resident(with_user=False)
     model_admin = admin.site._registry[Resident]
-    # when
-    plain = PlainActionCheckbox().action_checkbox(resident)
-    drawn = admin.ModelAdmin.action_checkbox(model_admin, resident)
-    # then
-    assert isinstance(model_admin, PlainActionCheckbox)
-    assert plain == drawn
+    for name in ("张伟", 'O"Brien & <Sons>'):  # a name with characters to escape too
+        resident = make_resident(with_user=False, name=name)
+        # when
+        plain = PlainActionCheckbox().action_checkbox(resident)
+        drawn = admin.ModelAdmin.action_checkbox(model_admin, resident)
+        # then
+        assert isinstance(model_admin, PlainActionCheckbox)
+        assert plain == drawn
 
 
 def _models_beside(client) -> set[str]:
