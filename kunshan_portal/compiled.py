@@ -14,6 +14,7 @@ import itertools
 import re
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, get_related_populators, prefetch_related_objects
@@ -63,10 +64,11 @@ class CompiledQuery:
 
 
 def _prepared_on(db) -> set[str] | None:
-    """The names of the statements prepared in ``db``'s current session, or None where sessions end with
-    each request (CONN_MAX_AGE 0: the embedded database of ``make run``), where preparing would only add
-    a round trip. A new session (a reconnection) starts with none."""
-    if not db.settings_dict.get("CONN_MAX_AGE"):
+    """The names of the statements prepared in ``db``'s current session, or None where nothing is prepared:
+    where sessions end with each request (CONN_MAX_AGE 0: the embedded database of ``make run``), as
+    preparing would only add a round trip, and where ``KUNSHAN_PREPARED_STATEMENTS`` is off. A new session
+    (a reconnection) starts with none."""
+    if not (db.settings_dict.get("CONN_MAX_AGE") and settings.KUNSHAN_PREPARED_STATEMENTS):
         return None
     kept = getattr(db, "_kunshan_prepared", None)
     if kept is None or kept[0] is not db.connection:

@@ -132,6 +132,9 @@ if os.environ.get("KUNSHAN_STATEMENT_TIMEOUT_MS"):  # set for the web server by 
     db_options = DATABASES["default"].setdefault("OPTIONS", {})  # beside any options of DATABASE_URL
     db_options["options"] = f"{db_options.get('options', '')} -c statement_timeout={timeout_ms}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Small reads sent as statements prepared once per database session (kunshan_portal/compiled.py). Turn off
+# behind a pooler that hands one server session to several clients (PgBouncer in transaction mode).
+KUNSHAN_PREPARED_STATEMENTS = env_bool("KUNSHAN_PREPARED_STATEMENTS", True)
 
 # --- Cache, broker, tasks --------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

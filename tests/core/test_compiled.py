@@ -214,8 +214,14 @@ def test_a_new_session_prepares_its_statements_again():
     assert len(_prepared_statements()) == 1
 
 
-def test_where_sessions_end_with_each_request_nothing_is_prepared(monkeypatch):
-    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+@pytest.mark.parametrize("off", ["sessions end with each request", "turned off"])
+def test_where_sessions_end_with_each_request_or_it_is_turned_off_nothing_is_prepared(
+    monkeypatch, settings, off
+):
+    if off == "turned off":
+        settings.KUNSHAN_PREPARED_STATEMENTS = False
+    else:
+        monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
     application = make_application()
 
     with CaptureQueriesContext(connection) as queries:
