@@ -1,7 +1,6 @@
 """The residents' job pages and the employers' area. Every write goes through a service."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,6 +26,7 @@ from employment.models import Application, Job, shift_labels
 from kunshan_portal.errors import DomainError
 from kunshan_portal.lifecycle import available_transitions, lifecycle_timeline
 from kunshan_portal.pagecache import CountKeptPaginator, anonymous_page
+from kunshan_portal.paging import ShortListPaginator
 from residents.access import employer_required, resident_required
 from residents.models import Town
 from residents.selectors import employer_for_user, resident_for_user
@@ -35,7 +35,7 @@ from residents.services import employer_contact_update
 PAGE_SIZE = 20
 
 
-def _page(request, items, size: int = PAGE_SIZE, paginator=Paginator):
+def _page(request, items, size: int = PAGE_SIZE, paginator=ShortListPaginator):
     return paginator(items, size).get_page(request.GET.get("page"))
 
 

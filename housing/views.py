@@ -12,6 +12,7 @@ from housing.models import HousingApplication, Offer, TransferRequest
 from kunshan_portal.errors import DomainError
 from kunshan_portal.lifecycle import lifecycle_timeline
 from kunshan_portal.pagecache import anonymous_page
+from kunshan_portal.paging import ShortListPaginator
 from residents.access import employer_required, resident_required
 
 PAGE_SIZE = 20
@@ -33,7 +34,7 @@ def _form_error(form, exc: DomainError) -> None:
 def home(request):
     """The resident's home, their open offer, their applications and their transfer request."""
     resident = request.resident
-    applications = Paginator(selectors.applications_of_resident(resident), PAGE_SIZE).get_page(
+    applications = ShortListPaginator(selectors.applications_of_resident(resident), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(

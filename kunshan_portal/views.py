@@ -4,7 +4,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -17,6 +16,7 @@ from django.views.i18n import set_language as django_set_language
 from kunshan_portal import dashboard
 from kunshan_portal.models import Notice
 from kunshan_portal.notices import notice_mark_read
+from kunshan_portal.paging import ShortListPaginator
 from kunshan_portal.services import user_language_set
 
 
@@ -54,7 +54,7 @@ def home(request):
 @login_required
 def notice_list(request):
     notices = Notice.objects.filter(recipient=request.user)
-    page = Paginator(notices, 20).get_page(request.GET.get("page"))
+    page = ShortListPaginator(notices, 20).get_page(request.GET.get("page"))
     return render(request, "notices/list.html", {"page": page})
 
 

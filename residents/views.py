@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from kunshan_portal.errors import DomainError
 from kunshan_portal.lifecycle import lifecycle_timeline
 from kunshan_portal.models import Language
+from kunshan_portal.paging import ShortListPaginator
 from kunshan_portal.registry import applications_of, closure_obstacles
 from residents import services
 from residents.access import resident_required
@@ -224,7 +225,9 @@ def me_applications(request):
 
 @resident_required
 def me_access_log(request):
-    page = Paginator(resident_access_log(request.resident), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ShortListPaginator(resident_access_log(request.resident), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     entries = [(staff_display_name(a), a) for a in page.object_list]
     return render(request, "residents/access_log.html", {"page": page, "entries": entries})
 
