@@ -1,9 +1,14 @@
 import re
 
 import pytest
+from django.template.loader import get_template
 from django.test.utils import override_script_prefix
 from django.urls import reverse
+from django.utils import translation
 
+from kunshan_portal import roles
+from kunshan_portal.models import Notice, User
+from tests.employment.factories import make_hr
 from tests.factories import make_resident
 
 
@@ -151,3 +156,41 @@ def test_a_residents_family_table_is_named_in_their_language(client, db):
     client.force_login(resident.user)
     page = client.get(reverse("residents:me"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert 'tabindex="0" role="region" aria-label="我的家庭"' in page
+
+
+# --- The page header, drawn once per kind of visitor ------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("who", ["anonymous", "resident", "employer", "official", "caseworker"])
+def test_the_header_is_the_one_its_template_draws_for_the_visitor(client, make_user, who, language):
+    # given: each kind of visitor, a resident with unread notices
+    user = None
+    if who == "resident":
+        user = make_resident().user
+        for subject in ("One", "Two"):
+            Notice.objects.create(recipient=user, subject=subject, body="…")
+    elif who == "employer":
+        user = make_hr()[1]
+    elif who == "official":
+        user = make_user("header-official", roles.OFFICIAL)
+    elif who == "caseworker":
+        user = make_user("header-caseworker", roles.CASEWORKER_GROUPS["housing"])
+    if user is not None:
+        User.objects.filter(pk=user.pk).update(language=language)
+        client.force_login(user)
+
+    # when: a page whose address the language switch must carry back, escaped
+    response = client.get(reverse("employment:job-list") + "?q=<b>&page=1", HTTP_ACCEPT_LANGUAGE=language)
+
+    # then
+    context = {name: response.context[name] for name in HEADER_CONTEXT}
+    with translation.override(language):
+        drawn = get_template("header.html").render(context)
+    page = response.content.decode()
+    assert response.status_code == 200 and drawn in page
+    assert "q=%3Cb%3E&amp;page=1" in drawn and 'name="csrfmiddlewaretoken" value="' in drawn
+    assert ('class="badge"' in drawn) == (who == "resident")
+
+
+HEADER_CONTEXT = ("user", "perms", "is_resident", "is_employer", "unread_notices", "csrf_token", "request")
