@@ -69,8 +69,8 @@ def _header(language, prefix, resolver, visitor: tuple) -> tuple[tuple[str, ...]
 
 @register.simple_tag(takes_context=True)
 def portal_header(context) -> str:
-    user, token = context["user"], str(context.get("csrf_token") or "")
-    if token in ("", "NOTPROVIDED"):  # no token to write in (a page drawn without a request)
+    user, token = context.get("user"), str(context.get("csrf_token") or "")
+    if user is None or token in ("", "NOTPROVIDED"):  # a page drawn without a request: drawn as it is
         return get_template("header.html").render(context.flatten())
     authenticated = user.is_authenticated
     visitor = (

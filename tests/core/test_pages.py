@@ -194,3 +194,10 @@ def test_the_header_is_the_one_its_template_draws_for_the_visitor(client, make_u
 
 
 HEADER_CONTEXT = ("user", "perms", "is_resident", "is_employer", "unread_notices", "csrf_token", "request")
+
+
+def test_a_page_drawn_without_a_request_has_the_header_of_an_anonymous_visitor(db):
+    with translation.override("en"):
+        page = get_template("404.html").render({})
+    assert '<header class="site-header">' in page and "Log in" in page
+    assert "csrfmiddlewaretoken" not in page  # no token to give without a request
