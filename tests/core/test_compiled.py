@@ -166,9 +166,14 @@ def _prepared_statements() -> list[str]:
         return sorted(name for (name,) in cursor.fetchall())
 
 
-def test_a_read_is_prepared_once_in_a_session_then_each_call_is_one_execute_showing_its_sql():
-    # given: the test's sessions outlive a request, as the server's do (CONN_MAX_AGE)
-    assert connection.settings_dict["CONN_MAX_AGE"]
+@pytest.fixture
+def lasting_sessions(monkeypatch):
+    """Database sessions that outlive a request, as the server's do with DATABASE_URL (CONN_MAX_AGE)."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+
+
+def test_a_read_is_prepared_once_in_a_session_then_each_call_is_one_execute_showing_its_sql(lasting_sessions):
+    # given
     application = make_application(note="first")
 
     def notes(resident_id):  # a statement no other test sends
@@ -189,7 +194,7 @@ def test_a_read_is_prepared_once_in_a_session_then_each_call_is_one_execute_show
     assert all(sql.startswith("EXECUTE kp_") and 'FROM "employment_application"' in sql for sql in sent)
 
 
-def test_a_statement_prepared_in_a_rolled_back_transaction_still_answers():
+def test_a_statement_prepared_in_a_rolled_back_transaction_still_answers(lasting_sessions):
     application = make_application()
     compiled = CompiledQuery(_applications)
 
@@ -202,7 +207,7 @@ def test_a_statement_prepared_in_a_rolled_back_transaction_still_answers():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_new_session_prepares_its_statements_again():
+def test_a_new_session_prepares_its_statements_again(lasting_sessions):
     application = make_application()
     compiled = CompiledQuery(_applications)
     assert len(compiled.rows(application.resident_id)) == 1
@@ -240,7 +245,7 @@ def test_where_sessions_end_with_each_request_or_it_is_turned_off_nothing_is_pre
         ("SELECT 1 /* a comment */ + %s", [1], (2,)),
     ],
 )
-def test_any_read_with_positional_parameters_can_be_prepared(sql, params, expected):
+def test_any_read_with_positional_parameters_can_be_prepared(lasting_sessions, sql, params, expected):
     with connection.cursor() as cursor:
         for _ in range(2):
             execute_prepared(cursor, sql, params)
