@@ -74,7 +74,7 @@ class JobSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_shifts(self, job) -> list[str]:
-        return [code for code in Shift.values if code in job.shifts]
+        return job.shift_codes
 
 
 class JobSummarySerializer(serializers.ModelSerializer):
@@ -87,7 +87,7 @@ class JobSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "title", "employer", "town", "sector", "wage_min", "wage_max", "shifts", "dormitory"]
 
     def get_shifts(self, job) -> list[str]:
-        return [code for code in Shift.values if code in job.shifts]
+        return job.shift_codes
 
 
 class TrainingOfferSerializer(serializers.Serializer):
@@ -135,7 +135,7 @@ def recommendation_data(match) -> dict:
             "sector": job.sector,
             "wage_min": _WAGE.to_representation(job.wage_min),
             "wage_max": _WAGE.to_representation(job.wage_max),
-            "shifts": [code for code in Shift.values if code in job.shifts],
+            "shifts": job.shift_codes,
             "dormitory": bool(job.dormitory),
         },
         "match": {
@@ -151,9 +151,7 @@ def recommendation_data(match) -> dict:
                     {
                         "title": str(offer.title),
                         "provider": str(offer.provider),
-                        "starts_on": None
-                        if offer.starts_on is None
-                        else _DAY.to_representation(offer.starts_on),
+                        "starts_on": _DAY.to_representation(offer.starts_on),  # None stays None
                         "url": str(offer.url),
                     }
                     for offer in offers

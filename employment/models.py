@@ -179,6 +179,11 @@ class Job(LifecycleModel):
         return shift_labels(self.shift_mask)
 
     @property
+    def shift_codes(self) -> list[str]:
+        """The job's shift codes in the order of the choices (as the API lists them)."""
+        return [code for code in Shift.values if code in self.shifts]
+
+    @property
     def openings_left(self) -> int:
         return self.openings - self.hired_count
 

@@ -14,6 +14,7 @@ millisecond of every page, 33 translations and a dozen links; writing the two in
 """
 
 import functools
+from types import SimpleNamespace
 
 from django import template
 from django.template.loader import get_template
@@ -39,29 +40,19 @@ _TOKEN = "0portal-header-token0"  # stand-ins for the page's own CSRF token and 
 _NEXT = "0portal-header-next0"
 
 
-class _Visitor:
-    def __init__(self, authenticated: bool, staff: bool):
-        self.is_authenticated, self.is_staff = authenticated, staff
-
-
-class _Address:
-    def get_full_path(self) -> str:
-        return _NEXT
-
-
 @functools.lru_cache(maxsize=512)
 def _header(language, prefix, resolver, visitor: tuple) -> tuple[tuple[str, ...], ...]:
     """The header drawn for this kind of visitor, split where the token and the address go."""
     authenticated, staff, resident, employer, unread, dashboards = visitor
     html = get_template("header.html").render(
         {
-            "user": _Visitor(authenticated, staff),
+            "user": SimpleNamespace(is_authenticated=authenticated, is_staff=staff),
             "perms": {"kunshan_portal": {"view_dashboard": dashboards}},
             "is_resident": resident,
             "is_employer": employer,
             "unread_notices": unread,
             "csrf_token": _TOKEN,
-            "request": _Address(),
+            "request": SimpleNamespace(get_full_path=lambda: _NEXT),
         }
     )
     return tuple(tuple(part.split(_NEXT)) for part in html.split(_TOKEN))
