@@ -8,4 +8,5 @@ RUN python manage.py compile_translations && DJANGO_SECRET_KEY=build KUNSHAN_ID_
     DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "kunshan_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Workers, worker class and timeout: gunicorn.conf.py, read from the working directory.
+CMD ["gunicorn", "kunshan_portal.wsgi", "--bind", "0.0.0.0:8000"]

@@ -27,13 +27,14 @@ those cores).
 Settings: LOAD_SECONDS (30), LOAD_WARMUP (10: seconds of the same mix first, not measured, in which the
 workers start, read their templates and compile their queries, as a server that has been up a while has),
 LOAD_CONNECTIONS (32), LOAD_THREADS (wrk's, 2), LOAD_WORKERS (gunicorn processes,
-default 2 × cores), LOAD_SCALE (the city's scale, default BENCH_SCALE or 1.0), LOAD_SEED=0 to use the
+default gunicorn.conf.py's: one per core), LOAD_SCALE (the city's scale, default BENCH_SCALE or 1.0), LOAD_SEED=0 to use the
 city database as it is, without completing its seeding first.
 """
 
 import json
 import os
 import random
+import runpy
 import shutil
 import signal
 import socket
@@ -255,9 +256,9 @@ def _serve(settings_dict: dict, port: int, workers: int) -> subprocess.Popen:
     })  # fmt: skip
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     server = subprocess.Popen(
-        # Sync workers, as the portal runs in production (Dockerfile, docker-compose.yml) behind its proxy.
-        [gunicorn, "kunshan_portal.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", "sync",
-         "--log-level", "warning", "--timeout", "60"],
+        # gunicorn.conf.py, as the portal runs in production (Dockerfile, docker-compose.yml).
+        [gunicorn, "kunshan_portal.wsgi", "-c", str(ROOT / "gunicorn.conf.py"), "-b", f"127.0.0.1:{port}",
+         "-w", str(workers), "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 120
@@ -325,7 +326,7 @@ def run(scale: float = 1.0) -> list[dict]:
     warmup = int(os.environ.get("LOAD_WARMUP", "10"))
     connections = int(os.environ.get("LOAD_CONNECTIONS", "32"))
     threads = int(os.environ.get("LOAD_THREADS", "2"))
-    workers = int(os.environ.get("LOAD_WORKERS", str(2 * (os.cpu_count() or 2))))
+    workers = int(os.environ.get("LOAD_WORKERS") or runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"])
     rng = random.Random(2026)
     with city_database() as settings_dict:
         if os.environ.get("LOAD_SEED", "1") != "0":
