@@ -1,10 +1,11 @@
-"""``{% result_list cl %}`` with the rows of kunshan_portal/admin_rows.py (the same HTML as Django's)."""
+"""``{% result_list cl %}`` with the rows, and ``{% portal_list_filter cl spec %}`` with the filters, of
+kunshan_portal/admin_rows.py (the same HTML as Django's)."""
 
 from django import template
 from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 
-from kunshan_portal.admin_rows import quick_results
+from kunshan_portal.admin_rows import quick_filter, quick_results
 
 register = template.Library()
 
@@ -26,3 +27,6 @@ def result_list_tag(parser, token):
     return InclusionAdminNode(
         parser, token, func=result_list, template_name="change_list_results.html", takes_context=False
     )
+
+
+register.simple_tag(quick_filter, name="portal_list_filter")
