@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, get_related_populators, prefetch_related_objects
+from pghistory.runtime import _inject_history_context as history_mark
 
 # Stand-ins for the keys while the query is compiled: numbers no row has (or text no key is), found again
 # among its parameters.
@@ -100,7 +101,13 @@ def execute_prepared(cursor, sql: str, params) -> None:
     the read); each call then sends ``EXECUTE`` with the parameters and the statement's SQL as a comment,
     so that Django's query log and the server's show what ran. PostgreSQL keeps a generic plan where it
     costs no more than one planned for the values. The SQL takes its parameters positionally (``%s``) and
-    is one statement."""
+    is one read (``SELECT``).
+
+    django-pghistory marks every statement of a request with the request's context for its history
+    triggers (``set_config`` twice, and the context as JSON), but passes over reads, which it knows by
+    their first word, SELECT. An ``EXECUTE`` is sent without its mark: it is a read too."""
+    if sql.lstrip()[:6].upper() != "SELECT":
+        raise ValueError("Only reads (SELECT) are sent as prepared statements.")
     prepared = _prepared_on(cursor.db)
     if prepared is None:
         cursor.execute(sql, params)
@@ -112,7 +119,13 @@ def execute_prepared(cursor, sql: str, params) -> None:
             cursor.cursor.execute(f"PREPARE {name} AS {text}")
         prepared.add(name)
     arguments = f"({', '.join(['%s'] * len(params))})" if params else ""
-    cursor.execute(f"EXECUTE {name}{arguments} /* {shown} */", params or [])
+    wrappers = cursor.db.execute_wrappers
+    if history_mark in wrappers:
+        cursor.db.execute_wrappers = [wrapper for wrapper in wrappers if wrapper is not history_mark]
+    try:
+        cursor.execute(f"EXECUTE {name}{arguments} /* {shown} */", params or [])
+    finally:
+        cursor.db.execute_wrappers = wrappers
 
 
 def _with_places(markers: tuple, sql: str, params) -> tuple[str, tuple, list[list[int]]]:

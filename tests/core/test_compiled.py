@@ -1,5 +1,6 @@
 """Reads compiled once per process: the same rows as their queryset, for any key, without building it again."""
 
+import pghistory
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -250,3 +251,29 @@ def test_any_read_with_positional_parameters_can_be_prepared(lasting_sessions, s
         for _ in range(2):
             execute_prepared(cursor, sql, params)
             assert cursor.fetchone() == expected
+
+
+def test_a_prepared_read_goes_without_the_history_mark_and_a_write_beside_it_keeps_it(lasting_sessions):
+    # given: a request's history context, as pghistory's middleware opens one for every request
+    application = make_application(note="before")
+    compiled = CompiledQuery(_applications)
+    # when
+    with pghistory.context(url="/prepared-read"), CaptureQueriesContext(connection) as queries:
+        compiled.rows(application.resident_id)
+        Application.objects.filter(pk=application.pk).update(note="after")
+    # then: the read is sent as it is; the write is marked, and its history event has the request's context
+    read, write = [query["sql"] for query in queries.captured_queries]
+    assert read.startswith("EXECUTE kp_")
+    assert "set_config('pghistory.context_id'" in write
+    events = Application.pgh_event_models["update"].objects.filter(pgh_obj_id=application.pk, note="after")
+    assert [event.pgh_context.metadata["url"] for event in events] == ["/prepared-read"]
+
+
+def test_only_reads_are_sent_as_prepared_statements(lasting_sessions):
+    application = make_application(note="kept")
+    with connection.cursor() as cursor, pytest.raises(ValueError, match="Only reads"):
+        execute_prepared(
+            cursor, "UPDATE employment_application SET note = %s WHERE id = %s", ["x", application.pk]
+        )
+    application.refresh_from_db()
+    assert application.note == "kept"
