@@ -240,13 +240,9 @@ _OPEN_PROGRAMMES_SQL = """
 
 
 def training_programmes_for_skills(skill_codes: Iterable[str]) -> dict[str, list[TrainingOffer]]:
-    """The open training programmes that teach each of these skills, by skill code.
-
-    The seam for the training programmes (a later issue): until programmes exist it returns an empty
-    mapping. That issue replaces the body with one query for the open programmes (seats left, not yet
-    started) whose skill is among ``skill_codes``, as ``TrainingOffer`` rows; every explanation (the
-    resident's and employer's pages and the API's ``training`` field) already shows them under the
-    missing skill they teach.
+    """The open training programmes that teach each of these skills, by skill code, as ``TrainingOffer``
+    rows, in one query; every explanation (the resident's and employer's pages and the API's ``training``
+    field) shows them under the missing skill they teach.
 
     Open means not yet started: a programme with no seat left still takes enrolments on its waiting
     list. Those with seats left come first, then the soonest; at most ``TRAINING_OFFERS_PER_SKILL`` each.
