@@ -12,7 +12,16 @@ runs on another machine and every query waits on the network, more workers keep 
 
 import os
 
-workers = int(os.environ.get("WEB_CONCURRENCY") or len(os.sched_getaffinity(0)))
+
+def cores() -> int:
+    """The cores this process may run on (Linux: its CPU set, as a container's --cpuset-cpus sets it),
+    elsewhere the machine's."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+workers = int(os.environ.get("WEB_CONCURRENCY") or cores())
 worker_class = "sync"  # behind the proxy, which holds slow clients' connections
 # A request gets 60 s; kunshan_portal/wsgi.py ends the database statements of a request by then.
 timeout = 60

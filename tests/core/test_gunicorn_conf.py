@@ -3,6 +3,7 @@ and docker-compose.yml start it): one worker per core unless the operator says o
 timeout that the web server's statement timeout is set to."""
 
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,8 @@ def test_gunicorn_runs_one_sync_worker_per_core_of_its_own():
     settings = _printed_config()
     # then
     assert settings["config"].endswith("gunicorn.conf.py")
-    assert settings["workers"] == str(len(os.sched_getaffinity(0)))
+    assert settings["workers"] == str(runpy.run_path(str(ROOT / "gunicorn.conf.py"))["cores"]())
+    assert int(settings["workers"]) >= 1
     assert settings["worker_class"] == "sync"
 
 
@@ -48,3 +50,13 @@ def test_a_request_times_out_when_its_database_statements_do():
     settings = _printed_config()
     # then
     assert int(settings["timeout"]) * 1000 == statement_ms
+
+
+def test_where_the_system_tells_no_cpu_set_the_machines_cores_count(monkeypatch):
+    # given: a system without CPU sets (macOS)
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    # when
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    # then
+    assert settings["workers"] == (os.cpu_count() or 1)
