@@ -45,6 +45,14 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache, as with a database of its own: with Redis as the cache, kept
+    facts (a user's account facts, a count, a ranking) would reach the tests after it, and the next run,
+    whose rows reuse the same numbers. The cache's Redis database holds nothing else (the broker has its own)."""
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english_for_services():
     """Services' messages are asserted in English; pages choose their language per request as users do."""
     with translation.override("en"):
