@@ -20,6 +20,7 @@ from kunshan_portal import roles
 from kunshan_portal.models import User
 
 ROOT = Path(__file__).resolve().parent.parent
+PORTAL_APPS = {"kunshan_portal", "residents", "employment", "housing", "insurance", "education", "legal_aid"}
 
 
 @contextmanager
@@ -42,6 +43,50 @@ def pytest_collection_modifyitems(items):
         )
         if transactional and "django_db_serialized_rollback" not in item.fixturenames:
             item.fixturenames.append("django_db_serialized_rollback")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, with its reference data (towns, skills, stations, rate tables …) put
+    back when ``--reuse-db`` finds it emptied (a run that ends with a transactional test leaves every table
+    empty, and the next run found no town), and kept for serialized rollback in every run: pytest-django
+    keeps it only where a test asks through its marker, and a run of marked tests alone lost it."""
+    from django.db import connection
+
+    from residents.models import Town
+
+    with django_db_blocker.unblock():
+        emptied = not Town.objects.exists()  # (the roles come back by themselves: post_migrate makes them)
+        if emptied:
+            _put_back_reference_data()
+        if emptied or not hasattr(connection, "_test_serialized_contents"):
+            connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+
+
+def _put_back_reference_data() -> None:
+    """The portal's own migrations' data steps run again, in migration order, on today's models."""
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations import RunPython
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(connection)
+    with connection.schema_editor() as schema_editor:
+        for key in _in_order(loader):
+            for operation in loader.graph.nodes[key].operations:
+                if isinstance(operation, RunPython):
+                    operation.code(apps, schema_editor)
+
+
+def _in_order(loader) -> list:
+    """The portal's migrations in an order that applies each after those it depends on."""
+    seen, ordered = set(), []
+    for leaf in sorted(loader.graph.leaf_nodes()):
+        for key in loader.graph.forwards_plan(leaf):
+            if key not in seen and key[0] in PORTAL_APPS:
+                seen.add(key)
+                ordered.append(key)
+    return ordered
 
 
 @pytest.fixture(autouse=True)

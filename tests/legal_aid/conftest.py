@@ -2,7 +2,7 @@ import importlib
 
 import pytest
 
-from legal_aid.models import Station, StationStaff
+from legal_aid.models import StationStaff
 from tests.legal_aid.factories import make_staff
 
 SEEDS = ("residents.migrations.0002_seed_reference_data", "legal_aid.migrations.0002_seed_stations_and_rules")
@@ -13,14 +13,6 @@ def _seed() -> None:
 
     for module in SEEDS:
         importlib.import_module(module).seed(apps, None)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _reference_data_present(django_db_setup, django_db_blocker):
-    """A reused test database may have been emptied by an earlier run's transactional test: seed it again."""
-    with django_db_blocker.unblock():
-        if not Station.objects.exists():
-            _seed()
 
 
 @pytest.fixture
