@@ -1,5 +1,7 @@
 """Employment's part of ``manage.py seed_city``: 50,000 open job postings of the city's employers, with
-their skills, certificates and commute towns, and applications at every step (hires counted as placements).
+their skills, certificates and commute towns, applications at every step (hires counted as placements), and
+the next three months' free training programmes with their sessions, for every skill: the training centre's
+courses, employers' on-site workshops and the construction safety training.
 
 Postings follow the demo's occupations (``employment.demo.POSTINGS``); the matcher's bitmask columns are
 computed by the same ``to_words`` the services use, so the recommendations work on the seeded jobs at
@@ -16,7 +18,7 @@ from django.utils import timezone
 
 from employment.bits import shift_mask, to_words
 from employment.demo import POSTINGS, SHIFT_PATTERNS
-from employment.models import Application, Job, Occupation, Placement
+from employment.models import Application, Job, Occupation, Placement, TrainingProgramme, TrainingSession
 from kunshan_portal.bulkload import copy_rows, next_ids
 from residents import seeding as registry
 from residents.models import CertificateType, Employer, Resident, Skill, Town
@@ -31,6 +33,13 @@ APPLICATION_STATES = {
     "withdrawn": 10,
 }  # fmt: skip
 CONSTRUCTION_SAFETY = "construction-safety"
+# The city trains about 100,000 new residents a year (1.1 million so far) in classes of about 40: some 600
+# programmes start in the next three months.
+PROGRAMMES = 600
+TRAINING_MARK = "\n\n(city training)"
+TRAINING_KINDS = {"course": 70, "workshop": 20, "safety": 10}
+SAFETY_SKILLS = ("bricklaying", "rebar", "carpentry")
+TRAINING_CENTRE = "昆山市职业技能培训中心 Kunshan Job Skills Training Centre"
 
 
 def city_jobs():
@@ -192,9 +201,96 @@ def create_applications(*, seed: int, progress) -> int:
     return len(applications)
 
 
+def city_programmes():
+    return TrainingProgramme.objects.filter(description__endswith=TRAINING_MARK)
+
+
+PROGRAMME_COLUMNS = [
+    "id", "title", "kind", "description", "skill", "certificate", "provider", "employer", "town", "location",
+    "seats", "enrolled_count", "starts_on", "ends_on", "schedule", "sessions", "sessions_required",
+    "created_at", "updated_at",
+]  # fmt: skip
+
+
+def _programme_row(n: int, seed: int, ctx: dict) -> tuple[tuple, list[tuple]]:
+    """Programme n (its id to be set) and its weekly sessions, (number, date) each."""
+    rng = random.Random(seed * 1_000_033 + n)
+    kind = rng.choices(list(TRAINING_KINDS), weights=list(TRAINING_KINDS.values()))[0]
+    code = rng.choice(SAFETY_SKILLS) if kind == "safety" else rng.choice(ctx["skill_codes"])
+    skill_id, name_zh, name_en = ctx["skills"][code]
+    employer_id, employer_name, employer_town = (
+        rng.choices(ctx["employers"], cum_weights=ctx["weights"])[0]
+        if kind == "workshop"
+        else (None, "", None)
+    )
+    town = employer_town or rng.choice(ctx["towns"])  # a workshop is held in its employer's town
+    sessions = rng.choice((2, 3, 4, 6, 8, 10)) if kind != "safety" else 2
+    starts = ctx["today"] + timedelta(days=rng.randrange(1, 91))
+    title = {
+        "course": f"{name_zh}技能培训 {name_en.capitalize()} course",
+        "workshop": f"{name_zh}车间培训 {name_en.capitalize()} on-site workshop",
+        "safety": f"建筑施工安全培训（{name_zh}）Construction safety training ({name_en})",
+    }[kind]
+    row = (
+        title, kind, "免费培训，结业发证。Free of charge; a certificate at the end." + TRAINING_MARK, skill_id,
+        ctx["safety"] if kind == "safety" else None,
+        employer_name if kind == "workshop" else TRAINING_CENTRE, employer_id, town,
+        f"{employer_name}, 车间 workshop {rng.randrange(1, 9)}" if kind == "workshop"
+        else f"培训中心 {rng.randrange(1, 30)} 号教室 Training centre, room {rng.randrange(1, 30)}",
+        rng.choice((20, 30, 40, 40, 50, 60)), 0, starts, starts + timedelta(days=7 * (sessions - 1)),
+        rng.choice(("周六 9:00–12:00 Saturdays 9:00–12:00", "周日 14:00–17:00 Sundays 14:00–17:00",
+                    "周三 19:00–21:00 Wednesdays 19:00–21:00")),
+        sessions, max(sessions - 1, 1), ctx["now"], ctx["now"],
+    )  # fmt: skip
+    return row, [(number, starts + timedelta(days=7 * (number - 1))) for number in range(1, sessions + 1)]
+
+
+def create_programmes(*, programmes: int, seed: int, progress) -> int:
+    """City training programmes 1..N that do not exist yet, each with its sessions, starting within three
+    months of today (none full: the city's enrolments start when residents enrol)."""
+    have = city_programmes().count()
+    if have >= programmes:
+        return 0
+    employers = list(Employer.objects.order_by("pk").values_list("pk", "name", "town_id"))
+    weights, total = [], 0.0
+    for rank in range(len(employers)):
+        total += 1 / (rank + 1) ** 0.5
+        weights.append(total)
+    skills = {
+        code: (pk, zh, en)
+        for pk, code, zh, en in Skill.objects.values_list("pk", "code", "name_zh", "name_en")
+    }
+    ctx = {
+        "employers": employers, "weights": weights, "skills": skills,
+        "skill_codes": sorted(code for code in skills if code not in SAFETY_SKILLS),
+        "towns": sorted(Town.objects.values_list("pk", flat=True)), "today": timezone.localdate(),
+        "now": timezone.now(),
+        "safety": CertificateType.objects.filter(code=CONSTRUCTION_SAFETY).values_list("pk", flat=True).first(),
+    }  # fmt: skip
+    made = [_programme_row(n, seed, ctx) for n in range(have + 1, programmes + 1)]
+    with transaction.atomic():
+        ids = next_ids(TrainingProgramme, len(made))
+        copy_rows(
+            TrainingProgramme,
+            PROGRAMME_COLUMNS,
+            [(pk, *row) for pk, (row, _s) in zip(ids, made, strict=True)],
+        )
+        copy_rows(
+            TrainingSession, ["programme", "number", "date", "topic"],
+            [(pk, number, date, "") for pk, (_row, dates) in zip(ids, made, strict=True) for number, date in dates],
+        )  # fmt: skip
+    progress("training programmes", programmes, programmes)
+    return len(made)
+
+
 def seed_city(*, scale: float, seed: int, progress) -> dict:
-    """50,000 open postings and their applications, at this scale."""
+    """50,000 open postings and their applications, and 600 training programmes, at this scale."""
     jobs = create_jobs(open_jobs=registry.scaled(OPEN_JOBS, scale, 50), seed=seed, progress=progress)
     applications = create_applications(seed=seed, progress=progress)
-    registry.analyze("employment_job", "employment_application", "employment_placement")
-    return {"job postings": jobs, "applications": applications}
+    programmes = create_programmes(
+        programmes=registry.scaled(PROGRAMMES, scale, 30), seed=seed, progress=progress
+    )
+    registry.analyze(
+        "employment_job", "employment_application", "employment_placement", "employment_trainingprogramme"
+    )
+    return {"job postings": jobs, "applications": applications, "training programmes": programmes}

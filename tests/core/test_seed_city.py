@@ -2,18 +2,21 @@
 
 import io
 import random
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Sum
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from stdnum.cn import ric, uscc
 
 from benchmarks import load
 from education.models import Application as SchoolApplication
+from employment import seeding as employment_seeding
 from employment.models import Application, Job, Placement
+from employment.selectors import training_programmes_for_skills
 from employment.services import application_submit
 from housing.models import Compound, HousingApplication, Place, Tenancy
 from insurance.models import ContributionLine, ContributionTotal, Enrolment
@@ -157,6 +160,23 @@ def test_job_applications_follow_the_rules(city):
     hired = city_applications.filter(state="hired")
     assert Placement.objects.filter(resident__in=hired.values("resident")).count() == hired.count()
     assert not hired.exclude(resident__employer=F("job__employer")).exists()
+
+
+def test_training_programmes_start_within_three_months_with_their_sessions(city):
+    programmes = employment_seeding.city_programmes()
+    assert programmes.count() == 30
+    today = timezone.localdate()
+    assert not programmes.exclude(starts_on__gt=today, starts_on__lte=today + timedelta(days=91)).exists()
+    assert not programmes.filter(kind="workshop", employer=None).exists()
+    assert not programmes.filter(kind="safety").exclude(certificate__code="construction-safety").exists()
+    for programme in programmes:
+        assert [s.date for s in programme.session_list.all()] == [
+            programme.starts_on + timedelta(days=7 * week) for week in range(programme.sessions)
+        ]
+    # a resident missing a skill is shown the programmes that teach it
+    codes = set(programmes.values_list("skill__code", flat=True))
+    offers = training_programmes_for_skills(codes)
+    assert set(offers) == codes
 
 
 def test_school_applications_rank_schools_teaching_the_grade(city):
