@@ -124,7 +124,8 @@ def _accounts(rng: random.Random) -> dict:
             group = Group.objects.get(name=roles.RESIDENT)
             group.user_set.add(*users)
             for resident, user in zip(fresh, users, strict=True):
-                Resident.objects.filter(pk=resident.pk).update(user=user)
+                resident.user = user
+            Resident.objects.bulk_update(fresh, ["user"])  # one statement, not one per resident
             residents = linked()
         staff = {}
         for key, group_names in (
