@@ -5,11 +5,16 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import types
 
+import psycopg2
+import pytest
+from django.db import connection
+
 from benchmarks import __main__ as runner
-from benchmarks.load import cpu_seconds, reference_ms
+from benchmarks.load import cpu_seconds, reference_ms, settle_database
 
 
 def _rows():
@@ -107,3 +112,44 @@ def test_the_load_test_reads_the_machines_speed_as_cpu_time_of_fixed_work():
     # then: a figure in milliseconds of this process's CPU, about the same both times
     assert 1 < alone < 10_000
     assert beside < alone * 1.6
+
+
+@pytest.mark.django_db
+def test_the_load_test_waits_until_postgresql_is_idle():
+    # given: PostgreSQL computing for a few seconds in another session
+    settings = connection.settings_dict
+    dsn = {
+        "dbname": settings["NAME"],
+        "user": settings["USER"],
+        "host": settings["HOST"],
+        "port": settings["PORT"],
+    }
+    if settings["PASSWORD"]:
+        dsn["password"] = settings["PASSWORD"]
+    other = psycopg2.connect(**{key: value for key, value in dsn.items() if value})
+    finished = {}
+
+    def compute():
+        with other.cursor() as cursor:
+            cursor.execute("SET max_parallel_workers_per_gather = 0")
+            started = time.monotonic()
+            while time.monotonic() - started < 3:
+                cursor.execute("SELECT sum(x) FROM generate_series(1, 2000000) AS x")
+        finished["at"] = time.monotonic()
+
+    busy = threading.Thread(target=compute)
+    busy.start()
+    try:
+        time.sleep(0.5)
+        # when: the load test waits for it before measuring
+        settle_database(timeout=30)
+        returned = time.monotonic()
+    finally:
+        busy.join()
+        other.close()
+
+    # then: it waited until the work ended (within its second of looking), and no longer
+    assert returned >= finished["at"]
+    assert returned - finished["at"] < 3
+    # and an idle PostgreSQL is waited for about a second
+    assert settle_database(timeout=30) < 3
