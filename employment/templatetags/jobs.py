@@ -8,13 +8,14 @@ and ``{% recommended_jobs recommendations applied %}``.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django import template
 from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 register = template.Library()
 
@@ -23,6 +24,17 @@ def _yuan(amount) -> str:
     """Whole yuan, rounded half up, as ``floatformat:"0"`` writes them (no thousands separator: the portal
     does not set USE_THOUSAND_SEPARATOR) in a twentieth of the time."""
     return str(Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _day(day) -> str:
+    """A date as ``localize`` writes it in the reader's language, escaped: the same few programme start
+    dates come back on every card of a page (18 µs each time)."""
+    return _day_in(day, get_language())
+
+
+@lru_cache(maxsize=1024)
+def _day_in(day, language) -> str:  # the language a key only: localize writes in the active one
+    return escape(localize(day))
 
 
 def _names(items) -> str:
@@ -77,7 +89,7 @@ def match_explanation(explanation) -> str:
                 title = escape(offer.title)
                 if offer.url:
                     title = f'<a href="{escape(offer.url)}">{title}</a>'
-                when = f", {escape(localize(offer.starts_on))}" if offer.starts_on else ""
+                when = f", {_day(offer.starts_on)}" if offer.starts_on else ""
                 html.append(f'<li>{title} <span class="meta">{escape(offer.provider)}{when}</span></li>')
         html.append("</ul>\n")
     html.append("</div>")

@@ -311,6 +311,24 @@ def test_a_missing_skill_lists_the_open_programmes_that_teach_it_with_links():
     assert offers["electric-welding"][0].provider == "Kunshan Job Skills Training Centre"
 
 
+def test_each_missing_skill_lists_at_most_three_programmes_the_soonest_first():
+    # given five open welding courses and one sewing course
+    soon = timezone.localdate() + timedelta(days=2)
+    for days in (40, 10, 30, 20, 50):
+        make_programme(title=f"Welding in {days} days", starts_on=soon + timedelta(days=days),
+                       ends_on=soon + timedelta(days=days + 2))  # fmt: skip
+    make_programme(title="Sewing", skill="sewing", certificate=None)
+
+    # when
+    offers = selectors.training_programmes_for_skills(["electric-welding", "sewing"])
+
+    # then
+    assert [o.title for o in offers["electric-welding"]] == [
+        "Welding in 10 days", "Welding in 20 days", "Welding in 30 days"
+    ]  # fmt: skip
+    assert [o.title for o in offers["sewing"]] == ["Sewing"]
+
+
 def test_the_explanation_of_a_job_links_the_missing_skill_to_its_training(client):
     job = make_job(essential_skills=skills("electric-welding"), optional_skills=[])
     resident = make_seeker(skill_codes=["assembly"])
