@@ -18,6 +18,7 @@ admin/filter.html through the template engine for each of them, as much time as 
 """
 
 import datetime
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,7 +37,7 @@ from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.encoding import iri_to_uri
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
@@ -153,8 +154,8 @@ def _link_address(cl) -> str | None:
 
 def _cell(column: _Column, result, address: str | None) -> str:
     if column.checkbox_label is not None:
-        checkbox = PlainActionCheckbox.checkbox(result, column.checkbox_label)
-        return format_html('<td class="action-checkbox">{}</td>', checkbox)
+        checkbox = PlainActionCheckbox.checkbox(result, column.checkbox_label)  # safe: written escaped
+        return mark_safe(f'<td class="action-checkbox">{checkbox}</td>')  # noqa: S308
     classes = column.classes
     empty = column.empty
     try:
@@ -189,7 +190,9 @@ def _cell(column: _Column, result, address: str | None) -> str:
                 shown = display_for_field(value, field, empty, avoid_link=column.tag is not None)
             if isinstance(field, (models.DateField, models.TimeField, models.ForeignKey)):
                 classes = [*classes, "nowrap"]
-    text = conditional_escape(shown)
+    # A plain string (most cells) escaped as Django's escape() does, without its checks for lazy text and
+    # for marked-safe text (a third of a cell's time); anything else through conditional_escape.
+    text = html.escape(shown) if type(shown) is str else conditional_escape(shown)
     attributes = f' class="{" ".join(classes)}"'
     if column.tag is None:
         return mark_safe(f"<td{attributes}>{text}</td>")  # noqa: S308 (each part escaped above)
