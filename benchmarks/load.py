@@ -293,6 +293,11 @@ def cpu_seconds(selected) -> float | None:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def _postgres(_pid, name, _group) -> bool:
+    """Every PostgreSQL process of this machine (the server, its sessions, autovacuum, the checkpointer)."""
+    return name == "postgres"
+
+
 def settle_database(timeout: float = 180.0, idle: float = 0.05) -> float:
     """Wait until PostgreSQL is idle, at most ``timeout`` seconds; returns the seconds waited. Work just
     before (seeding, another benchmark's writes) leaves dirty pages to write and tables to vacuum and
@@ -308,13 +313,10 @@ def settle_database(timeout: float = 180.0, idle: float = 0.05) -> float:
     except DatabaseError:
         pass
 
-    def postgres(_pid, name, _group) -> bool:
-        return name == "postgres"
-
     while time.monotonic() - started < timeout:
-        before = cpu_seconds(postgres)
+        before = cpu_seconds(_postgres)
         time.sleep(1)
-        after = cpu_seconds(postgres)
+        after = cpu_seconds(_postgres)
         if before is None or after is None or after - before < idle:
             break
     return time.monotonic() - started
@@ -367,7 +369,7 @@ def run(scale: float = 1.0) -> list[dict]:
         # CPU spent by gunicorn (its process group) and by PostgreSQL (every server on this machine).
         measured = (
             lambda _pid, _name, group: group == server.pid,
-            lambda _pid, name, _group: name == "postgres",
+            _postgres,
         )
         settled = settle_database()
         speed_before = reference_ms()

@@ -12,6 +12,7 @@ second run adds only what is missing.
 import random
 from datetime import timedelta
 from decimal import Decimal
+from itertools import accumulate
 
 from django.db import transaction
 from django.utils import timezone
@@ -109,12 +110,15 @@ def _write_jobs(jobs: list[dict]) -> None:
     copy_rows(Job.commute_towns.through, ["job", "town"], commute)
 
 
+def _ranked_weights(count: int) -> list[float]:
+    """Cumulative weights for the employers in order: the first ones (the city's largest) post and train
+    most, each in proportion to 1/√rank."""
+    return list(accumulate(1 / (rank + 1) ** 0.5 for rank in range(count)))
+
+
 def _context(open_jobs: int) -> dict:
     employers = list(Employer.objects.order_by("pk").values_list("pk", "sector", "town_id"))
-    weights, total = [], 0.0
-    for rank in range(len(employers)):
-        total += 1 / (rank + 1) ** 0.5
-        weights.append(total)
+    weights = _ranked_weights(len(employers))
     certificates = dict(CertificateType.objects.values_list("code", "pk"))
     return {
         "open": open_jobs,
@@ -252,10 +256,7 @@ def create_programmes(*, programmes: int, seed: int, progress) -> int:
     if have >= programmes:
         return 0
     employers = list(Employer.objects.order_by("pk").values_list("pk", "name", "town_id"))
-    weights, total = [], 0.0
-    for rank in range(len(employers)):
-        total += 1 / (rank + 1) ** 0.5
-        weights.append(total)
+    weights = _ranked_weights(len(employers))
     skills = {
         code: (pk, zh, en)
         for pk, code, zh, en in Skill.objects.values_list("pk", "code", "name_zh", "name_en")

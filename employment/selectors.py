@@ -244,7 +244,14 @@ _OPEN_PROGRAMMES_SQL = """
     WHERE rank <= %s
     ORDER BY code, rank
 """
-_PROGRAMME_MARKER = 7_340_000_003  # a programme number no programme has, where each offer's number goes
+_ADDRESS_MARKER = 7_340_000_003  # a number no row has, where each row's number goes
+
+
+def address_parts(viewname: str) -> tuple[str, str]:
+    """The address of a view taking a row's number, reversed once, as the text before and after the
+    number: a page of rows writes each row's address with one join instead of a reverse (33 µs) each."""
+    before, after = reverse(viewname, args=[_ADDRESS_MARKER]).split(str(_ADDRESS_MARKER))
+    return before, after
 
 
 def training_programmes_for_skills(skill_codes: Iterable[str]) -> dict[str, list[TrainingOffer]]:
@@ -265,10 +272,7 @@ def training_programmes_for_skills(skill_codes: Iterable[str]) -> dict[str, list
             cursor, _OPEN_PROGRAMMES_SQL, [codes, timezone.localdate(), TRAINING_OFFERS_PER_SKILL]
         )
         programmes = cursor.fetchall()
-    # The programme's address reversed once, its number put in for each offer (33 µs a reverse).
-    before, after = reverse("employment:training-detail", args=[_PROGRAMME_MARKER]).split(
-        str(_PROGRAMME_MARKER)
-    )
+    before, after = address_parts("employment:training-detail")
     offers: dict[str, list[TrainingOffer]] = {}
     for pk, title, provider, starts_on, code in programmes:
         offers.setdefault(code, []).append(

@@ -11,11 +11,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from django import template
-from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
+
+from employment.selectors import address_parts
 
 register = template.Library()
 
@@ -96,14 +97,11 @@ def match_explanation(explanation) -> str:
     return mark_safe("".join(html))  # noqa: S308 (each part escaped)
 
 
-_ADDRESS_MARKER = 7_340_000_001  # a job number no job has, where each card's number goes
-
-
 @register.simple_tag
 def recommended_jobs(matches, applied) -> str:
     """The resident's recommended jobs (``JobMatch`` items) as a list of cards: each job's title linked to
     its page, marked where the resident applied (its number in ``applied``), its facts and why it fits."""
-    address = escape(reverse("employment:job-detail", args=[_ADDRESS_MARKER])).split(str(_ADDRESS_MARKER))
+    address = [escape(part) for part in address_parts("employment:job-detail")]
     applied_mark = f' <span class="status">{escape(gettext("applied"))}</span>'
     cards = []
     for match in matches:
