@@ -32,6 +32,7 @@ city database as it is, without completing its seeding first.
 """
 
 import json
+import math
 import os
 import random
 import runpy
@@ -52,6 +53,7 @@ TARGET_P95_S = 0.2
 LOGGED_IN_RESIDENTS = 300
 APPLICATION_NOTE = "load test"  # on the job applications the mix submits
 MIX_SIZE = 4_000
+MAX_RPS = 2_000  # the most requests/s a run is prepared for (distinct job applications)
 
 # (weight, who, kind): who is anon / resident / token / caseworker / official
 MIX = [
@@ -64,6 +66,7 @@ MIX = [
     (2, "caseworker", "admin_housing"), (1, "caseworker", "admin_cases"),
     (5, "official", "dashboard"),
 ]  # fmt: skip
+APPLY_SHARE = sum(w for w, _who, kind in MIX if kind == "api_apply") / sum(w for w, _who, _kind in MIX)
 
 
 def _free_port() -> int:
@@ -175,8 +178,8 @@ def _paths() -> dict:
 
 
 def _lua(accounts: dict, paths: dict, rng: random.Random) -> str:
-    """The wrk script: a shuffled list of requests in the mix's proportions; job applications are made
-    at run time (a random resident and open job each), so that reruns do not repeat them."""
+    """The wrk script's requests: a shuffled list in the mix's proportions; the job applications in it
+    (``false``) take their resident and job from the list ``_lua_applications`` appends."""
     requests = []
     total = sum(weight for weight, _who, _kind in MIX)
     for weight, who, kind in MIX:
@@ -196,9 +199,7 @@ def _lua(accounts: dict, paths: dict, rng: random.Random) -> str:
                 path += f"?page={rng.randint(1, 20)}"
             requests.append({"path": path, "headers": headers})
     rng.shuffle(requests)
-    lines = ["local requests = {}", "local tokens = " + _lua_list(accounts["token"]),
-             "local jobs = " + _lua_list([str(j) for j in paths["jobs"]]),
-             "local note = " + json.dumps(json.dumps(APPLICATION_NOTE))]  # fmt: skip
+    lines = ["local requests = {}", "local note = " + json.dumps(json.dumps(APPLICATION_NOTE))]
     for item in requests:
         if item.get("apply"):
             lines.append("requests[#requests + 1] = false")
@@ -207,16 +208,34 @@ def _lua(accounts: dict, paths: dict, rng: random.Random) -> str:
             lines.append(
                 f'requests[#requests + 1] = wrk.format("GET", {json.dumps(item["path"])}, {{{headers}}})'
             )
-    lines.append(LUA_TAIL)
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
 
 
-def _lua_list(values: list[str]) -> str:
-    return "{" + ", ".join(json.dumps(v) for v in values) + "}"
+def applications(tokens: list[str], jobs: list[int], count: int, taken: set, rng: random.Random) -> list:
+    """``count`` (token, job) pairs for the job applications of one run of wrk, none in ``taken`` and
+    none twice (each is added to ``taken``): an application a resident already made is refused, and wrk
+    would count it as a failed answer. The warm-up and the measured run draw from one ``taken``."""
+    if count > len(tokens) * len(jobs) - len(taken):
+        raise ValueError("not enough residents and jobs for that many distinct applications")
+    pairs = []
+    while len(pairs) < count:
+        pair = (rng.choice(tokens), rng.choice(jobs))
+        if pair not in taken:
+            taken.add(pair)
+            pairs.append(pair)
+    return pairs
+
+
+def _lua_applications(pairs: list, threads: int) -> str:
+    """The applications' list for the wrk script: each of wrk's threads (its own Lua state) takes every
+    ``threads``-th pair from its own offset, so that no two threads send the same one."""
+    rows = ", ".join(f"{{{json.dumps(token)}, {job}}}" for token, job in pairs)
+    return f"local threads = {threads}\nlocal applications = {{{rows}}}\n" + LUA_TAIL
 
 
 LUA_TAIL = r"""
 local i = 0
+local applied = 0
 local counter = 0
 function setup(thread)
     counter = counter + 1
@@ -230,9 +249,11 @@ function request()
     i = i % #requests + 1
     local r = requests[i]
     if r then return r end
-    local body = '{"job": ' .. jobs[math.random(#jobs)] .. ', "note": ' .. note .. '}'
+    local pair = applications[(applied * threads + id - 1) % #applications + 1]
+    applied = applied + 1
+    local body = '{"job": ' .. pair[2] .. ', "note": ' .. note .. '}'
     return wrk.format("POST", "/api/v1/employment/applications/", {
-        ["Authorization"] = "Token " .. tokens[math.random(#tokens)],
+        ["Authorization"] = "Token " .. pair[1],
         ["Content-Type"] = "application/json"}, body)
 end
 function done(summary, latency, requests)
@@ -361,7 +382,15 @@ def run(scale: float = 1.0) -> list[dict]:
     with city_database() as settings_dict:
         if os.environ.get("LOAD_SEED", "1") != "0":
             seed(scale)
-        script = _lua(_accounts(rng), _paths(), rng)
+        accounts, paths = _accounts(rng), _paths()
+        script, taken = _lua(accounts, paths, rng), set()
+
+        def script_for(duration: int) -> str:
+            # Enough distinct applications for wrk at MAX_RPS; beyond that a thread starts its list again.
+            count = math.ceil(duration * MAX_RPS * APPLY_SHARE)
+            pairs = applications(accounts["token"], paths["jobs"], count, taken, rng)
+            return script + _lua_applications(pairs, threads)
+
         # As in production (Dockerfile): gunicorn with DEBUG off serves the collected files only.
         call_command("collectstatic", interactive=False, verbosity=0)
         port = _free_port()
@@ -374,22 +403,22 @@ def run(scale: float = 1.0) -> list[dict]:
         settled = settle_database()
         speed_before = reference_ms()
         try:
-            with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
-                lua.write(script)
-                lua.flush()
 
-                def drive(duration: int) -> subprocess.CompletedProcess:
+            def drive(duration: int) -> subprocess.CompletedProcess:
+                with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+                    lua.write(script_for(duration))
+                    lua.flush()
                     return subprocess.run(
                         [wrk, "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s",
                          "-s", lua.name, f"http://127.0.0.1:{port}"],
                         capture_output=True, text=True, check=True,
                     )  # fmt: skip
 
-                if warmup:
-                    drive(warmup)  # every worker started, its templates and queries compiled: not measured
-                before = [cpu_seconds(selected) for selected in measured]
-                done = drive(seconds)
-                after = [cpu_seconds(selected) for selected in measured]
+            if warmup:
+                drive(warmup)  # every worker started, its templates and queries compiled: not measured
+            before = [cpu_seconds(selected) for selected in measured]
+            done = drive(seconds)
+            after = [cpu_seconds(selected) for selected in measured]
         finally:
             _stop(server)
         speed_after = reference_ms()

@@ -3,6 +3,7 @@ load test's reading of CPU time."""
 
 import json
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -14,7 +15,7 @@ import pytest
 from django.db import connection
 
 from benchmarks import __main__ as runner
-from benchmarks.load import cpu_seconds, reference_ms, settle_database
+from benchmarks.load import _lua_applications, applications, cpu_seconds, reference_ms, settle_database
 
 
 def _rows():
@@ -96,6 +97,28 @@ def test_the_load_test_reads_the_cpu_time_of_the_processes_it_measures():
     # then: the reading grew by about that much, and no process answers to a name nobody has
     assert 0.15 <= cpu_seconds(this_process) - before <= 1.0
     assert cpu_seconds(lambda _pid, name, _group: name == "no such process name") == 0
+
+
+def test_the_load_tests_job_applications_are_never_sent_twice():
+    # given: two residents' tokens and three open jobs: six possible applications
+    tokens, jobs, taken = ["token-a", "token-b"], [11, 12, 13], set()
+    rng = random.Random(1)
+
+    # when: the warm-up takes four and the measured run the other two
+    warmup = applications(tokens, jobs, 4, taken, rng)
+    measured = applications(tokens, jobs, 2, taken, rng)
+
+    # then: six different applications, none repeated from the warm-up (a repeat is refused, a failed answer)
+    assert len(set(warmup + measured)) == 6
+    assert set(warmup + measured) == {(t, j) for t in tokens for j in jobs}
+    # and a seventh is refused before wrk starts, not sent twice
+    with pytest.raises(ValueError):
+        applications(tokens, jobs, 1, taken, rng)
+    # and the wrk script lists each of a run's applications once, for its threads to share out
+    script = _lua_applications(measured, threads=2)
+    assert "local threads = 2" in script
+    for token, job in measured:
+        assert script.count(f'{{"{token}", {job}}}') == 1
 
 
 def test_the_load_test_reads_the_machines_speed_as_cpu_time_of_fixed_work():
