@@ -361,16 +361,26 @@ def _number(column: DashboardColumn, value):
 
 
 def _group_values(table: DashboardTable, rows: list[DashboardFigure], group_of) -> dict:
-    """Sum the measures per group; a stock (``last``) counts only the period's latest month."""
+    """Sum the measures per group; a stock (``last``) counts only the period's latest month.
+
+    A missing or zero measure adds nothing (``_number`` makes it 0), so only the others are added; the
+    columns' kinds are looked at once, not once per row (the overview groups thousands of rows)."""
     stored = _stored_columns(table)
     last_month = max((row.month for row in rows if row.month), default=None)
+    flows = [(column.key, column.kind == "money") for column in stored if column.agg != "last"]
+    every = flows + [(column.key, column.kind == "money") for column in stored if column.agg == "last"]
+    zero = {column.key: _number(column, 0) for column in stored}
     groups: dict = {}
     for row in rows:
-        totals = groups.setdefault(group_of(row), {column.key: _number(column, 0) for column in stored})
-        for column in stored:
-            if column.agg == "last" and row.month is not None and row.month != last_month:
-                continue
-            totals[column.key] += _number(column, row.values.get(column.key))
+        group = group_of(row)
+        totals = groups.get(group)
+        if totals is None:
+            totals = groups[group] = dict(zero)
+        values = row.values
+        for key, money in every if row.month is None or row.month == last_month else flows:
+            value = values.get(key)
+            if value:
+                totals[key] += Decimal(str(value)) if money else value
     return groups
 
 
@@ -426,8 +436,10 @@ def stored_rows(domain: DashboardDomain, tables: list[DashboardTable], filters: 
         .exclude(month__lt=filters.start)
         .exclude(month__gt=filters.end)
         .order_by("id")
+        # The fields the tables read, as named rows: no model instances (thousands for a page).
+        .values_list("table", "month", "town", "key", "label_zh", "label_en", "values", named=True)
     )
-    by_table: dict[str, list[DashboardFigure]] = {key: [] for key in keys}
+    by_table: dict[str, list] = {key: [] for key in keys}
     for row in found:
         by_table[row.table].append(row)
     return by_table
@@ -589,10 +601,36 @@ def overview(filters: Filters, refresh: DashboardRefresh | None) -> list[DomainS
             .exclude(month__lt=filters.start)
             .exclude(month__gt=filters.end)
             .order_by("id")
+            .values_list("domain", "table", "month", "town", "values", named=True)  # no model instances
         )
         for row in rows:
             if (row.domain, row.table) in stored:
                 stored[(row.domain, row.table)].append(row)
+    suppress, city_wide = bool(filters.town), not filters.town
+    months = [(month, month.strftime("%Y-%m")) for month in filters.months]
+
+    grouped: dict[tuple[str, str], tuple[list[Cell], list | None]] = {}
+
+    def cells_of(domain: DashboardDomain, table: DashboardTable) -> tuple[list[Cell], list | None]:
+        """A table's cells over the period and month by month, for every headline drawn from it."""
+        if (domain.key, table.key) not in grouped:
+            grouped[(domain.key, table.key)] = _period_and_months(domain, table)
+        return grouped[(domain.key, table.key)]
+
+    def _period_and_months(domain: DashboardDomain, table: DashboardTable) -> tuple[list[Cell], list | None]:
+        rows = stored[(domain.key, table.source or table.key)]
+        rows = [row for row in rows if not filters.town or row.town == filters.town]
+        empty = {c.key: _number(c, 0) for c in _stored_columns(table)}
+        overall = _group_values(table, rows, lambda row: None).get(None, empty)
+        value = _cells(table, overall, suppress=suppress, city_wide=city_wide)
+        if not any(row.month for row in rows):
+            return value, None
+        by_month = _group_values(table, rows, lambda row: row.month)
+        return value, [
+            (text, _cells(table, by_month.get(month, empty), suppress=suppress, city_wide=city_wide))
+            for month, text in months
+        ]
+
     summaries = []
     for domain, tables in wanted:
         headlines = []
@@ -601,21 +639,11 @@ def overview(filters: Filters, refresh: DashboardRefresh | None) -> list[DomainS
                 continue
             column = next(column for column in table.columns if column.key == headline.column)
             position = table.columns.index(column)
-            rows = stored[(domain.key, table.source or table.key)]
-            rows = [row for row in rows if not filters.town or row.town == filters.town]
-            empty = {c.key: _number(c, 0) for c in _stored_columns(table)}
-            city_wide = not filters.town
-            overall = _group_values(table, rows, lambda row: None).get(None, empty)
-            value = _cells(table, overall, suppress=bool(filters.town), city_wide=city_wide)[position]
-            trend = []
-            if any(row.month for row in rows):
-                by_month = _group_values(table, rows, lambda row: row.month)
-                for month in filters.months:
-                    cells = _cells(
-                        table, by_month.get(month, empty), suppress=bool(filters.town), city_wide=city_wide
-                    )
-                    trend.append((month.strftime("%Y-%m"), cells[position]))
-            headlines.append(Headline(label=str(headline.label), column=column, value=value, trend=trend))
+            value, by_month = cells_of(domain, table)
+            trend = [(text, cells[position]) for text, cells in by_month or ()]
+            headlines.append(
+                Headline(label=str(headline.label), column=column, value=value[position], trend=trend)
+            )
         summaries.append(DomainSummary(domain=domain, headlines=headlines))
     return summaries
 
