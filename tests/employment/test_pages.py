@@ -179,6 +179,15 @@ def test_an_explanation_shows_what_is_missing_and_the_training_for_it_escaped():
         in html
     )
     assert '<li>Crane <span class="meta">A&amp;B</span></li>' in html
+    # and the same explanation for a reader in Chinese next, then in English again: the words each time
+    # in the reader's language (they are looked up once per language)
+    with translation.override("zh-hans"):
+        chinese = match_explanation(explanation)
+    with translation.override("en"):
+        again = match_explanation(explanation)
+    assert '<strong>匹配度：42分（满分100）</strong> <span class="status">不匹配</span>' in chinese
+    assert "<p>缺少的证书： welder</p>" in chinese and "<p>缺少的必备技能： forklift &amp; crane</p>" in chinese
+    assert "Fit:" not in chinese and again == html
 
 
 def test_the_job_page_explains_the_match_to_the_resident(client, resident):
