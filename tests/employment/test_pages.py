@@ -186,7 +186,9 @@ def test_an_explanation_shows_what_is_missing_and_the_training_for_it_escaped():
     with translation.override("en"):
         again = match_explanation(explanation)
     assert '<strong>匹配度：42分（满分100）</strong> <span class="status">不匹配</span>' in chinese
-    assert "<p>缺少的证书： welder</p>" in chinese and "<p>缺少的必备技能： forklift &amp; crane</p>" in chinese
+    assert (
+        "<p>缺少的证书： welder</p>" in chinese and "<p>缺少的必备技能： forklift &amp; crane</p>" in chinese
+    )
     assert "Fit:" not in chinese and again == html
 
 
