@@ -360,8 +360,9 @@ def _number(column: DashboardColumn, value):
     return value or 0
 
 
-def _group_values(table: DashboardTable, rows: list[DashboardFigure], group_of) -> dict:
-    """Sum the measures per group; a stock (``last``) counts only the period's latest month.
+def _group_values(table: DashboardTable, rows: list, group_of) -> dict:
+    """Sum the measures per group (``rows``: stored figures' rows, with ``month`` and ``values``); a stock
+    (``last``) counts only the period's latest month.
 
     A missing or zero measure adds nothing (``_number`` makes it 0), so only the others are added; the
     columns' kinds are looked at once, not once per row (the overview groups thousands of rows)."""
@@ -453,7 +454,7 @@ def _town_names(refresh: DashboardRefresh | None) -> dict[str, str]:
 def table_view(
     domain: DashboardDomain,
     table: DashboardTable,
-    stored: list[DashboardFigure],
+    stored: list,  # the table's stored rows (``stored_rows``)
     filters: Filters,
     refresh: DashboardRefresh | None,
     *,
@@ -592,7 +593,7 @@ def overview(filters: Filters, refresh: DashboardRefresh | None) -> list[DomainS
         for domain in dashboard_domains()
     ]
     keys = {(domain.key, table.source or table.key) for domain, tables in wanted for table in tables if table}
-    stored: dict[tuple[str, str], list[DashboardFigure]] = {key: [] for key in keys}
+    stored: dict[tuple[str, str], list] = {key: [] for key in keys}
     if keys:
         rows = (
             DashboardFigure.objects.filter(
@@ -609,15 +610,8 @@ def overview(filters: Filters, refresh: DashboardRefresh | None) -> list[DomainS
     suppress, city_wide = bool(filters.town), not filters.town
     months = [(month, month.strftime("%Y-%m")) for month in filters.months]
 
-    grouped: dict[tuple[str, str], tuple[list[Cell], list | None]] = {}
-
-    def cells_of(domain: DashboardDomain, table: DashboardTable) -> tuple[list[Cell], list | None]:
-        """A table's cells over the period and month by month, for every headline drawn from it."""
-        if (domain.key, table.key) not in grouped:
-            grouped[(domain.key, table.key)] = _period_and_months(domain, table)
-        return grouped[(domain.key, table.key)]
-
-    def _period_and_months(domain: DashboardDomain, table: DashboardTable) -> tuple[list[Cell], list | None]:
+    def period_and_months(domain: DashboardDomain, table: DashboardTable) -> tuple[list[Cell], list | None]:
+        """A table's cells over the period and, where it has months, month by month."""
         rows = stored[(domain.key, table.source or table.key)]
         rows = [row for row in rows if not filters.town or row.town == filters.town]
         empty = {c.key: _number(c, 0) for c in _stored_columns(table)}
@@ -631,6 +625,8 @@ def overview(filters: Filters, refresh: DashboardRefresh | None) -> list[DomainS
             for month, text in months
         ]
 
+    # Each table's cells, computed once for all the headlines drawn from it.
+    grouped: dict[tuple[str, str], tuple[list[Cell], list | None]] = {}
     summaries = []
     for domain, tables in wanted:
         headlines = []
@@ -639,7 +635,9 @@ def overview(filters: Filters, refresh: DashboardRefresh | None) -> list[DomainS
                 continue
             column = next(column for column in table.columns if column.key == headline.column)
             position = table.columns.index(column)
-            value, by_month = cells_of(domain, table)
+            if (domain.key, table.key) not in grouped:
+                grouped[(domain.key, table.key)] = period_and_months(domain, table)
+            value, by_month = grouped[(domain.key, table.key)]
             trend = [(text, cells[position]) for text, cells in by_month or ()]
             headlines.append(
                 Headline(label=str(headline.label), column=column, value=value[position], trend=trend)

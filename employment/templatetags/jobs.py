@@ -45,8 +45,9 @@ def escape(text) -> str:
 
 @lru_cache(maxsize=16)
 def _words(language) -> dict[str, str]:  # the language a key only: gettext answers in the active one
-    """The cards' fixed words in the reader's language, escaped, looked up once per language and process
-    (20 cards asked for about 140 translations a page)."""
+    """The cards' fixed words in the reader's language, looked up once per language and process (20 cards
+    asked for about 140 translations a page): escaped, but for the two patterns ``fit`` and ``yuan``,
+    which are escaped once filled in."""
     words = {
         "fit": gettext("Fit: %(score)s of 100"),
         "yuan": gettext("%(low)s–%(high)s yuan a month"),
