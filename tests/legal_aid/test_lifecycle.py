@@ -257,7 +257,7 @@ def test_the_examination_is_due_three_working_days_after_submission_by_the_table
 
 
 # --- concurrency -----------------------------------------------------------------------------
-def test_two_caseworkers_assigning_at_once_give_the_case_to_one_lawyer_only(reference_data):
+def test_two_caseworkers_assigning_at_once_give_the_case_to_one_lawyer_only(transactional_db):
     caseworker = make_staff("yushan", StationStaff.Role.CASEWORKER, head=True)
     lawyers = [make_staff("yushan", StationStaff.Role.LAWYER) for _ in range(2)]
     second = make_staff("yushan", StationStaff.Role.CASEWORKER)

@@ -110,7 +110,7 @@ def test_the_task_takes_the_day_and_calls_the_service(caseworker):
     assert result["flagged"] == 1 and OverdueAlert.objects.filter(day=TUESDAY).count() == 1
 
 
-def test_two_runs_at_once_tell_each_head_once(reference_data):
+def test_two_runs_at_once_tell_each_head_once(transactional_db):
     head = make_staff("yushan", StationStaff.Role.CASEWORKER, head=True)
     due_on(file_case(), MONDAY)
     start = threading.Barrier(2)
@@ -135,7 +135,7 @@ def test_two_runs_at_once_tell_each_head_once(reference_data):
     not settings.CELERY_BROKER_URL and not settings.KUNSHAN_REQUIRE_SERVICES,
     reason="no CELERY_BROKER_URL: the integration test needs Redis and a worker",
 )  # skipped before the database is set up for real transactions (its flush is slow)
-def test_a_real_worker_flags_and_alerts(celery_worker_process, reference_data):
+def test_a_real_worker_flags_and_alerts(celery_worker_process, transactional_db):
     head = make_staff("yushan", StationStaff.Role.CASEWORKER, head=True)
     case = due_on(file_case(), MONDAY)
     cases_flag_overdue_task.delay(TUESDAY.isoformat())
